@@ -1,0 +1,37 @@
+//! csnas: contrastive self-supervised neural architecture search, built as a
+//! deterministic reproducibility engine.
+//!
+//! # Crate map
+//! - [`rng`]: derived ChaCha streams, the one source of randomness.
+//! - [`real`]: the scalar trait ops are generic over (`f32`, `f64`), with `libm`.
+//! - [`parallel`]: thread-count control.
+//! - [`ops`]: CPU reference ops, forward and backward, one folder per op.
+//! - [`genotype`]: DARTS genotypes, text form, built-ins, canonical hash.
+//! - [`model`]: genotype → network (cells, heads, init), state-dict names,
+//!   parameter counts, safetensors checkpoints.
+//! - [`cli`]: the command line, a thin layer over the library.
+//!
+//! # The determinism contract (DESIGN 3.1)
+//! 1. The same binary, config, seed and data give bit-identical results —
+//!    every tensor, loss and hash — at any thread count. Parallel work is split
+//!    over independent outputs only; every reduction has one fixed order.
+//! 2. Each op documents its accumulation order, so a GPU kernel can reproduce it.
+//! 3. Every random draw comes from a stream derived from the master seed and a
+//!    purpose/index path ([`rng::StreamPath`]); opening a new stream shifts no
+//!    other stream's draws.
+//! 4. Elementary functions come from the pinned `libm`; fused multiply-adds are
+//!    written as `mul_add`.
+//! 5. Non-deterministic facts (time, host, versions) are never hashed.
+
+pub mod cli;
+pub mod error;
+pub mod genotype;
+pub mod model;
+pub mod ops;
+pub mod parallel;
+pub mod real;
+pub mod rng;
+
+pub use error::{Error, Result};
+pub use genotype::{Cell, Genotype, Op};
+pub use real::Real;

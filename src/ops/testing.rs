@@ -1,0 +1,1 @@
+//! Test helpers shared by the op tests: finite differences in f64, random inputs.
