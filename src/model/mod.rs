@@ -1,1 +1,49 @@
-//! Genotype → network.
+//! Genotype → network: the DARTS evaluation network (`NetworkCIFAR`) and the
+//! search network (same trunk, projection head), forward and backward, with
+//! PyTorch state-dict names, parameter counts and seeded initialisation.
+
+pub mod checkpoint;
+
+use crate::error::Result;
+use crate::genotype::Genotype;
+
+/// Settings of a network, as recorded in checkpoint metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// Initial channels `C` (DARTS `init_channels`).
+    pub channels: usize,
+    /// Number of cells (DARTS `layers`).
+    pub layers: usize,
+    /// Number of classes of the classifier (ignored by the search network).
+    pub classes: usize,
+    /// Auxiliary head after cell `2·layers/3` (evaluation network only).
+    pub auxiliary: bool,
+    /// Input channels (3 for CIFAR, 1 for digits).
+    pub in_channels: usize,
+    /// Input height = width.
+    pub image_size: usize,
+}
+
+/// One entry of a state dict: PyTorch name, shape and value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateEntry<T> {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub value: StateValue<T>,
+}
+
+/// Float parameters and running statistics, or the integer
+/// `num_batches_tracked` counters (int64 in PyTorch).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateValue<T> {
+    Float(Vec<T>),
+    Int(Vec<i64>),
+}
+
+/// Number of parameters of the evaluation network, counted as DARTS counts
+/// (`utils.count_parameters_in_MB`): parameters only, no buffers, the
+/// auxiliary head excluded unless `include_auxiliary`.
+pub fn count_parameters(genotype: &Genotype, config: &NetworkConfig, include_auxiliary: bool) -> Result<usize> {
+    let _ = (genotype, config, include_auxiliary);
+    todo!("count_parameters")
+}

@@ -1,0 +1,1 @@
+//! safetensors checkpoints with PyTorch DARTS state-dict names.
