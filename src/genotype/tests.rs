@@ -63,7 +63,7 @@ fn builtins_have_the_published_node_counts() {
 
 #[test]
 fn darts_v2_prints_the_hand_written_string() {
-    // Written out by hand from the paper's figure 4 / genotypes.py, not by the printer.
+    // Typed out by hand (split for reading) from DARTS_V2 in genotypes.py, not produced by the printer.
     let expected = concat!(
         "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ",
         "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ",
