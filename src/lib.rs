@@ -26,11 +26,13 @@
 pub mod cli;
 pub mod error;
 pub mod genotype;
+pub mod ledger;
 pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod real;
 pub mod rng;
+pub mod search;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};
