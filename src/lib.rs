@@ -24,6 +24,7 @@
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
 pub mod cli;
+pub mod data;
 pub mod error;
 pub mod genotype;
 pub mod ledger;
