@@ -147,3 +147,21 @@ fn five_node_spaces_decode_to_five_node_genotypes() {
         assert_eq!(g.reduce.concat, vec![2, 3, 4, 5, 6]);
     }
 }
+
+#[test]
+fn decoded_genotypes_validate_and_survive_the_darts_text_form() {
+    let mut s = StreamPath::root(11).child("test").stream();
+    for space in [
+        SearchSpace::csnas(4),
+        SearchSpace::nodes(4),
+        SearchSpace::csnas(5),
+    ] {
+        let cards = space.cardinalities();
+        for _ in 0..20 {
+            let c: Vec<usize> = cards.iter().map(|&k| s.below(k as u64) as usize).collect();
+            let g = space.decode(&c).unwrap();
+            g.validate().unwrap();
+            assert_eq!(Genotype::parse(&g.to_darts_string()).unwrap(), g);
+        }
+    }
+}
