@@ -82,7 +82,8 @@ pub fn propose_random(space: &SearchSpace, trial: usize, seed: u64) -> Vec<usize
 
 /// TPE's proposal for `trial`, given the earlier trials' choices and
 /// objectives (lower is better). Pure: the same arguments give the same
-/// choices on every machine.
+/// choices on every machine. Panics if a history entry's choices do not
+/// have one value in range per variable of `space`.
 pub fn propose(
     space: &SearchSpace,
     history: &[(Vec<usize>, f64)],
@@ -96,6 +97,10 @@ pub fn propose(
     let losses: Vec<f64> = history.iter().map(|h| h.1).collect();
     let below = split_below(&losses, settings.gamma, settings.gamma_cap);
     let cards = space.cardinalities();
+    for (t, (choices, _)) in history.iter().enumerate() {
+        let fits = choices.len() == cards.len() && choices.iter().zip(&cards).all(|(c, k)| c < k);
+        assert!(fits, "history entry {t} does not fit the search space");
+    }
     let mut out = Vec::with_capacity(cards.len());
     for (v, &card) in cards.iter().enumerate() {
         let mut obs_below = Vec::new();
