@@ -27,11 +27,13 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod genotype;
+pub mod ledger;
 pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod real;
 pub mod rng;
+pub mod search;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};
