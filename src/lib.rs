@@ -32,6 +32,7 @@ pub mod ops;
 pub mod parallel;
 pub mod real;
 pub mod rng;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};
