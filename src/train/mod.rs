@@ -24,3 +24,5 @@ pub mod sgd;
 
 mod rows;
 
+#[cfg(test)]
+mod golden_tests;
