@@ -269,8 +269,7 @@ pub fn pirl_nce_forward<T: Real>(
             bank.dim()
         ));
     }
-    for i in 0..b {
-        let own = indices[i];
+    for (i, &own) in indices.iter().enumerate() {
         if own >= bank.len()
             || negatives
                 .row(i)
