@@ -5,6 +5,8 @@
 //! 3.3); recording blake3 over the decoded samples in canonical order lets a
 //! log name exactly the data it ran on, whatever file format carried it.
 
+pub mod augment;
+pub mod batch;
 mod cifar10;
 mod digits;
 pub mod folder;

@@ -142,6 +142,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)] // literals pasted verbatim from the script
     fn downscale_4x4_to_3x3_matches_pytorch() {
         // fixtures/golden/data/augment_golden.py, case "down_4x4_3x3":
         // torch.arange(16.).reshape(1,1,4,4) interpolated to 3x3.
@@ -162,6 +163,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)] // literals pasted verbatim from the script
     fn upscale_2x3_to_4x5_with_two_channels_matches_pytorch() {
         // Script case "up_2x3_4x5": channel 0 = arange(6), channel 1 = its square.
         let mut src: Vec<f32> = (0..6).map(|v| v as f32).collect();
