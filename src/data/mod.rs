@@ -5,8 +5,12 @@
 //! 3.3); recording blake3 over the decoded samples in canonical order lets a
 //! log name exactly the data it ran on, whatever file format carried it.
 
+pub mod augment;
+pub mod batch;
 mod cifar10;
 mod digits;
+pub mod folder;
+pub mod resample;
 mod spec;
 
 pub use spec::DataSpec;
@@ -86,8 +90,6 @@ pub fn load(spec: &DataSpec) -> Result<Loaded> {
             test: None,
         }),
         DataSpec::Cifar10(dir) => cifar10::load_dir(dir),
-        DataSpec::Folder(_) => Err(crate::Error::Unsupported(
-            "folder: data sources are not implemented yet in this build".into(),
-        )),
+        DataSpec::Folder(dir) => folder::load_dir(dir, folder::DEFAULT_SIZE),
     }
 }
