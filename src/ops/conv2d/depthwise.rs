@@ -63,7 +63,10 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
     if dxv.is_empty() {
         return dxv;
     }
-    let planes = dxv.par_chunks_mut(plane_len).enumerate().with_min_len(MIN_PLANES);
+    let planes = dxv
+        .par_chunks_mut(plane_len)
+        .enumerate()
+        .with_min_len(MIN_PLANES);
     planes.for_each_init(Vec::new, |dxp: &mut Vec<T>, (plane, out)| {
         let c = plane % g.cin;
         dxp.clear();
@@ -99,25 +102,27 @@ pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dyv: &[T]) -> Vec<
     if dw.is_empty() {
         return dw;
     }
-    dw.par_chunks_mut(kh * kw).enumerate().for_each_init(Vec::new, |xp, (c, acc)| {
-        // Per weight element: fma chain over (n, oy, ox) ascending, from +0.
-        // The kh·kw chains are independent and interleaved for speed only.
-        for b in 0..g.n {
-            let plane = b * g.cin + c;
-            pad_plane(g, &x[plane * plane_len..(plane + 1) * plane_len], xp);
-            let dyp = &dyv[plane * pix..(plane + 1) * pix];
-            for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
-                for (ox, &gv) in dyrow.iter().enumerate() {
-                    let origin = oy * sy * wp + ox * sx;
-                    for ky in 0..kh {
-                        for kx in 0..kw {
-                            let a = &mut acc[ky * kw + kx];
-                            *a = gv.mul_add(xp[origin + ky * dy * wp + kx * dx], *a);
+    dw.par_chunks_mut(kh * kw)
+        .enumerate()
+        .for_each_init(Vec::new, |xp, (c, acc)| {
+            // Per weight element: fma chain over (n, oy, ox) ascending, from +0.
+            // The kh·kw chains are independent and interleaved for speed only.
+            for b in 0..g.n {
+                let plane = b * g.cin + c;
+                pad_plane(g, &x[plane * plane_len..(plane + 1) * plane_len], xp);
+                let dyp = &dyv[plane * pix..(plane + 1) * pix];
+                for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
+                    for (ox, &gv) in dyrow.iter().enumerate() {
+                        let origin = oy * sy * wp + ox * sx;
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let a = &mut acc[ky * kw + kx];
+                                *a = gv.mul_add(xp[origin + ky * dy * wp + kx * dx], *a);
+                            }
                         }
                     }
                 }
             }
-        }
-    });
+        });
     dw
 }

@@ -32,14 +32,16 @@ fn im2col<T: Real>(g: &Geometry, xb: &[T], col: &mut [T]) {
             for kx in 0..kw {
                 let row = &mut col[((ci * kh + ky) * kw + kx) * pix..][..pix];
                 for (oy, out) in row.chunks_exact_mut(g.ow).enumerate() {
-                    let Some(iy) = source(oy, g.p.stride[0], ky, g.p.dilation[0], g.p.padding[0], g.h)
+                    let Some(iy) =
+                        source(oy, g.p.stride[0], ky, g.p.dilation[0], g.p.padding[0], g.h)
                     else {
                         out.fill(T::ZERO);
                         continue;
                     };
                     let src = &plane[iy * g.w..(iy + 1) * g.w];
                     for (ox, o) in out.iter_mut().enumerate() {
-                        let ix = source(ox, g.p.stride[1], kx, g.p.dilation[1], g.p.padding[1], g.w);
+                        let ix =
+                            source(ox, g.p.stride[1], kx, g.p.dilation[1], g.p.padding[1], g.w);
                         *o = ix.map_or(T::ZERO, |ix| src[ix]);
                     }
                 }
@@ -59,13 +61,16 @@ fn col2im<T: Real>(g: &Geometry, col: &[T], dxb: &mut [T]) {
             for kx in 0..kw {
                 let row = &col[((ci * kh + ky) * kw + kx) * pix..][..pix];
                 for (oy, src) in row.chunks_exact(g.ow).enumerate() {
-                    let Some(iy) = source(oy, g.p.stride[0], ky, g.p.dilation[0], g.p.padding[0], g.h)
+                    let Some(iy) =
+                        source(oy, g.p.stride[0], ky, g.p.dilation[0], g.p.padding[0], g.h)
                     else {
                         continue;
                     };
                     let dst = &mut plane[iy * g.w..(iy + 1) * g.w];
                     for (ox, &v) in src.iter().enumerate() {
-                        if let Some(ix) = source(ox, g.p.stride[1], kx, g.p.dilation[1], g.p.padding[1], g.w) {
+                        if let Some(ix) =
+                            source(ox, g.p.stride[1], kx, g.p.dilation[1], g.p.padding[1], g.w)
+                        {
                             dst[ix] = dst[ix] + v;
                         }
                     }
@@ -92,14 +97,16 @@ pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
     if y.is_empty() {
         return y;
     }
-    y.par_chunks_mut(g.cout * pix).enumerate().for_each_init(Vec::new, |buf, (b, yb)| {
-        let col = columns(g, &x[b * img..(b + 1) * img], buf);
-        for gi in 0..g.p.groups {
-            let a = MatRef::row_major(&w[gi * g.cog * kk..][..g.cog * kk], g.cog, kk);
-            let bm = MatRef::row_major(&col[gi * kk * pix..][..kk * pix], kk, pix);
-            gemm(a, bm, &mut yb[gi * g.cog * pix..][..g.cog * pix], false);
-        }
-    });
+    y.par_chunks_mut(g.cout * pix)
+        .enumerate()
+        .for_each_init(Vec::new, |buf, (b, yb)| {
+            let col = columns(g, &x[b * img..(b + 1) * img], buf);
+            for gi in 0..g.p.groups {
+                let a = MatRef::row_major(&w[gi * g.cog * kk..][..g.cog * kk], g.cog, kk);
+                let bm = MatRef::row_major(&col[gi * kk * pix..][..kk * pix], kk, pix);
+                gemm(a, bm, &mut yb[gi * g.cog * pix..][..g.cog * pix], false);
+            }
+        });
     y
 }
 
@@ -109,16 +116,18 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dy: &[T], w: &[T]) -> Vec<T> 
     if dx.is_empty() {
         return dx;
     }
-    dx.par_chunks_mut(img).enumerate().for_each_init(Vec::new, |dcol, (b, dxb)| {
-        dcol.resize(g.p.groups * kk * pix, T::ZERO);
-        let dyb = &dy[b * g.cout * pix..(b + 1) * g.cout * pix];
-        for gi in 0..g.p.groups {
-            let wt = MatRef::row_major(&w[gi * g.cog * kk..][..g.cog * kk], g.cog, kk).t();
-            let dyg = MatRef::row_major(&dyb[gi * g.cog * pix..][..g.cog * pix], g.cog, pix);
-            gemm(wt, dyg, &mut dcol[gi * kk * pix..][..kk * pix], false);
-        }
-        col2im(g, dcol, dxb);
-    });
+    dx.par_chunks_mut(img)
+        .enumerate()
+        .for_each_init(Vec::new, |dcol, (b, dxb)| {
+            dcol.resize(g.p.groups * kk * pix, T::ZERO);
+            let dyb = &dy[b * g.cout * pix..(b + 1) * g.cout * pix];
+            for gi in 0..g.p.groups {
+                let wt = MatRef::row_major(&w[gi * g.cog * kk..][..g.cog * kk], g.cog, kk).t();
+                let dyg = MatRef::row_major(&dyb[gi * g.cog * pix..][..g.cog * pix], g.cog, pix);
+                gemm(wt, dyg, &mut dcol[gi * kk * pix..][..kk * pix], false);
+            }
+            col2im(g, dcol, dxb);
+        });
     dx
 }
 

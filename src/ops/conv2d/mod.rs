@@ -82,20 +82,55 @@ pub(crate) struct Geometry {
 
 impl Geometry {
     /// Panics (a programming error, not a user error) when the shapes disagree.
-    fn new(n: usize, cin: usize, hw: (usize, usize), wdim: (usize, usize, usize, usize), p: &Conv2dParams) -> Self {
+    fn new(
+        n: usize,
+        cin: usize,
+        hw: (usize, usize),
+        wdim: (usize, usize, usize, usize),
+        p: &Conv2dParams,
+    ) -> Self {
         let (cout, cig, kh, kw) = wdim;
         let g = p.groups;
-        assert!(g > 0 && cin % g == 0 && cout % g == 0, "conv2d: groups {g} must divide Cin {cin} and Cout {cout}");
-        assert_eq!(cig, cin / g, "conv2d: weight has {cig} input channels per group, expected {}", cin / g);
-        assert_eq!([kh, kw], p.kernel, "conv2d: weight kernel size differs from params");
-        assert!(p.stride[0] > 0 && p.stride[1] > 0 && p.dilation[0] > 0 && p.dilation[1] > 0, "conv2d: stride and dilation must be positive");
+        assert!(
+            g > 0 && cin % g == 0 && cout % g == 0,
+            "conv2d: groups {g} must divide Cin {cin} and Cout {cout}"
+        );
+        assert_eq!(
+            cig,
+            cin / g,
+            "conv2d: weight has {cig} input channels per group, expected {}",
+            cin / g
+        );
+        assert_eq!(
+            [kh, kw],
+            p.kernel,
+            "conv2d: weight kernel size differs from params"
+        );
+        assert!(
+            p.stride[0] > 0 && p.stride[1] > 0 && p.dilation[0] > 0 && p.dilation[1] > 0,
+            "conv2d: stride and dilation must be positive"
+        );
         for d in 0..2 {
             let extent = p.dilation[d] * (p.kernel[d] - 1) + 1;
             let size = [hw.0, hw.1][d] + 2 * p.padding[d];
-            assert!(p.kernel[d] > 0 && extent <= size, "conv2d: kernel larger than padded input");
+            assert!(
+                p.kernel[d] > 0 && extent <= size,
+                "conv2d: kernel larger than padded input"
+            );
         }
         let (oh, ow) = p.out_hw(hw.0, hw.1);
-        Geometry { n, cin, h: hw.0, w: hw.1, cout, cig, cog: cout / g, oh, ow, p: *p }
+        Geometry {
+            n,
+            cin,
+            h: hw.0,
+            w: hw.1,
+            cout,
+            cig,
+            cog: cout / g,
+            oh,
+            ow,
+            p: *p,
+        }
     }
 
     fn is_depthwise(&self) -> bool {
@@ -124,7 +159,10 @@ pub fn conv2d_forward<T: Real>(x: &Array4<T>, w: &Array4<T>, p: &Conv2dParams) -
     let g = Geometry::new(n, cin, (h, wd), w.dim(), p);
     let xs = x.as_standard_layout();
     let ws = w.as_standard_layout();
-    let (xs, ws) = (xs.as_slice().expect("standard"), ws.as_slice().expect("standard"));
+    let (xs, ws) = (
+        xs.as_slice().expect("standard"),
+        ws.as_slice().expect("standard"),
+    );
     let y = if g.is_depthwise() {
         depthwise::forward(&g, xs, ws)
     } else {
@@ -151,10 +189,17 @@ pub fn conv2d_backward_data<T: Real>(
     let (n, cout, oh, ow) = dy.dim();
     let cin = w.dim().1 * p.groups;
     let g = Geometry::new(n, cin, hw, w.dim(), p);
-    assert_eq!((cout, oh, ow), (g.cout, g.oh, g.ow), "conv2d: dy shape differs from the output shape");
+    assert_eq!(
+        (cout, oh, ow),
+        (g.cout, g.oh, g.ow),
+        "conv2d: dy shape differs from the output shape"
+    );
     let dys = dy.as_standard_layout();
     let ws = w.as_standard_layout();
-    let (dys, ws) = (dys.as_slice().expect("standard"), ws.as_slice().expect("standard"));
+    let (dys, ws) = (
+        dys.as_slice().expect("standard"),
+        ws.as_slice().expect("standard"),
+    );
     let dx = if g.is_depthwise() {
         depthwise::backward_data(&g, dys, ws)
     } else {
@@ -178,10 +223,17 @@ pub fn conv2d_backward_filter<T: Real>(
     assert!(cin % p.groups.max(1) == 0, "conv2d: groups must divide Cin");
     let wdim = (cout, cin / p.groups.max(1), p.kernel[0], p.kernel[1]);
     let g = Geometry::new(n, cin, (h, wd), wdim, p);
-    assert_eq!((ndy, oh, ow), (n, g.oh, g.ow), "conv2d: dy shape differs from the output shape");
+    assert_eq!(
+        (ndy, oh, ow),
+        (n, g.oh, g.ow),
+        "conv2d: dy shape differs from the output shape"
+    );
     let xs = x.as_standard_layout();
     let dys = dy.as_standard_layout();
-    let (xs, dys) = (xs.as_slice().expect("standard"), dys.as_slice().expect("standard"));
+    let (xs, dys) = (
+        xs.as_slice().expect("standard"),
+        dys.as_slice().expect("standard"),
+    );
     let dw = if g.is_depthwise() {
         depthwise::backward_filter(&g, xs, dys)
     } else {

@@ -7,35 +7,119 @@ use crate::ops::testing::{check_gradient, dot_all, dyn_of, random_array};
 use crate::parallel::with_threads;
 use ndarray::{Array4, Ix4};
 
-fn params(k: [usize; 2], s: [usize; 2], p: [usize; 2], d: [usize; 2], groups: usize) -> Conv2dParams {
-    Conv2dParams { kernel: k, stride: s, padding: p, dilation: d, groups }
+fn params(
+    k: [usize; 2],
+    s: [usize; 2],
+    p: [usize; 2],
+    d: [usize; 2],
+    groups: usize,
+) -> Conv2dParams {
+    Conv2dParams {
+        kernel: k,
+        stride: s,
+        padding: p,
+        dilation: d,
+        groups,
+    }
 }
 
 /// (name, N, Cin, H, W, Cout, params): every feature the DARTS ops use.
-fn cases() -> Vec<(&'static str, usize, usize, usize, usize, usize, Conv2dParams)> {
+fn cases() -> Vec<(
+    &'static str,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    Conv2dParams,
+)> {
     vec![
         ("3x3", 2, 4, 5, 5, 4, Conv2dParams::square(3, 1, 1)),
         ("3x3_stride2", 2, 4, 5, 5, 3, Conv2dParams::square(3, 2, 1)),
-        ("3x3_dil2", 2, 4, 5, 5, 4, params([3, 3], [1, 1], [2, 2], [2, 2], 1)),
-        ("depthwise3x3", 2, 4, 5, 5, 4, params([3, 3], [1, 1], [1, 1], [1, 1], 4)),
-        ("depthwise5x5_dil2_s2", 2, 4, 6, 5, 4, params([5, 5], [2, 2], [4, 4], [2, 2], 4)),
-        ("1x7_s12", 2, 4, 5, 5, 4, params([1, 7], [1, 2], [0, 3], [1, 1], 1)),
-        ("7x1_s21", 2, 4, 5, 5, 4, params([7, 1], [2, 1], [3, 0], [1, 1], 1)),
-        ("groups2", 2, 4, 5, 4, 6, params([3, 2], [1, 2], [1, 0], [1, 1], 2)),
+        (
+            "3x3_dil2",
+            2,
+            4,
+            5,
+            5,
+            4,
+            params([3, 3], [1, 1], [2, 2], [2, 2], 1),
+        ),
+        (
+            "depthwise3x3",
+            2,
+            4,
+            5,
+            5,
+            4,
+            params([3, 3], [1, 1], [1, 1], [1, 1], 4),
+        ),
+        (
+            "depthwise5x5_dil2_s2",
+            2,
+            4,
+            6,
+            5,
+            4,
+            params([5, 5], [2, 2], [4, 4], [2, 2], 4),
+        ),
+        (
+            "1x7_s12",
+            2,
+            4,
+            5,
+            5,
+            4,
+            params([1, 7], [1, 2], [0, 3], [1, 1], 1),
+        ),
+        (
+            "7x1_s21",
+            2,
+            4,
+            5,
+            5,
+            4,
+            params([7, 1], [2, 1], [3, 0], [1, 1], 1),
+        ),
+        (
+            "groups2",
+            2,
+            4,
+            5,
+            4,
+            6,
+            params([3, 2], [1, 2], [1, 0], [1, 1], 2),
+        ),
         ("pointwise", 2, 4, 5, 5, 6, Conv2dParams::square(1, 1, 0)),
         ("1x1_stride2", 2, 4, 5, 5, 2, Conv2dParams::square(1, 2, 0)),
     ]
 }
 
-fn inputs(name: &str, n: usize, cin: usize, h: usize, w: usize, cout: usize, p: &Conv2dParams) -> (Array4<f64>, Array4<f64>) {
+fn inputs(
+    name: &str,
+    n: usize,
+    cin: usize,
+    h: usize,
+    w: usize,
+    cout: usize,
+    p: &Conv2dParams,
+) -> (Array4<f64>, Array4<f64>) {
     let x = random_array(&format!("{name}/x"), Ix4(n, cin, h, w));
-    let wt = random_array(&format!("{name}/w"), Ix4(cout, cin / p.groups, p.kernel[0], p.kernel[1]));
+    let wt = random_array(
+        &format!("{name}/w"),
+        Ix4(cout, cin / p.groups, p.kernel[0], p.kernel[1]),
+    );
     (x, wt)
 }
 
 /// Calls `f(b, co, ci, oy, ox, iy, ix, ky, kx)` for every in-bounds term of the sum.
 #[allow(clippy::type_complexity)]
-fn for_each_term(x: (usize, usize, usize, usize), cout: usize, p: &Conv2dParams, mut f: impl FnMut([usize; 9])) {
+fn for_each_term(
+    x: (usize, usize, usize, usize),
+    cout: usize,
+    p: &Conv2dParams,
+    mut f: impl FnMut([usize; 9]),
+) {
     let (n, cin, h, w) = x;
     let (oh, ow) = p.out_hw(h, w);
     let (cig, cog) = (cin / p.groups, cout / p.groups);
@@ -46,8 +130,10 @@ fn for_each_term(x: (usize, usize, usize, usize), cout: usize, p: &Conv2dParams,
                     for ox in 0..ow {
                         for ky in 0..p.kernel[0] {
                             for kx in 0..p.kernel[1] {
-                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as isize - p.padding[0] as isize;
-                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as isize - p.padding[1] as isize;
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as isize
+                                    - p.padding[0] as isize;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as isize
+                                    - p.padding[1] as isize;
                                 if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
                                     let cx = (co / cog) * cig + ci;
                                     f([b, co, cx, oy, ox, iy as usize, ix as usize, ky, kx]);
@@ -64,21 +150,36 @@ fn for_each_term(x: (usize, usize, usize, usize), cout: usize, p: &Conv2dParams,
 fn naive_forward(x: &Array4<f64>, w: &Array4<f64>, p: &Conv2dParams) -> Array4<f64> {
     let (oh, ow) = p.out_hw(x.dim().2, x.dim().3);
     let mut y = Array4::zeros((x.dim().0, w.dim().0, oh, ow));
-    for_each_term(x.dim(), w.dim().0, p, |[b, co, cx, oy, ox, iy, ix, ky, kx]| {
-        let ci = cx % w.dim().1;
-        y[[b, co, oy, ox]] += w[[co, ci, ky, kx]] * x[[b, cx, iy, ix]];
-    });
+    for_each_term(
+        x.dim(),
+        w.dim().0,
+        p,
+        |[b, co, cx, oy, ox, iy, ix, ky, kx]| {
+            let ci = cx % w.dim().1;
+            y[[b, co, oy, ox]] += w[[co, ci, ky, kx]] * x[[b, cx, iy, ix]];
+        },
+    );
     y
 }
 
-fn naive_backward(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: &Conv2dParams) -> (Array4<f64>, Array4<f64>) {
+fn naive_backward(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: &Conv2dParams,
+) -> (Array4<f64>, Array4<f64>) {
     let mut dx = Array4::zeros(x.dim());
     let mut dw = Array4::zeros(w.dim());
-    for_each_term(x.dim(), w.dim().0, p, |[b, co, cx, oy, ox, iy, ix, ky, kx]| {
-        let ci = cx % w.dim().1;
-        dx[[b, cx, iy, ix]] += w[[co, ci, ky, kx]] * dy[[b, co, oy, ox]];
-        dw[[co, ci, ky, kx]] += x[[b, cx, iy, ix]] * dy[[b, co, oy, ox]];
-    });
+    for_each_term(
+        x.dim(),
+        w.dim().0,
+        p,
+        |[b, co, cx, oy, ox, iy, ix, ky, kx]| {
+            let ci = cx % w.dim().1;
+            dx[[b, cx, iy, ix]] += w[[co, ci, ky, kx]] * dy[[b, co, oy, ox]];
+            dw[[co, ci, ky, kx]] += x[[b, cx, iy, ix]] * dy[[b, co, oy, ox]];
+        },
+    );
     (dx, dw)
 }
 
@@ -97,8 +198,16 @@ fn conv2d_forward_and_gradients_match_naive_loops() {
         assert_close(&format!("{name} forward"), &y, &naive_forward(&x, &wt, &p));
         let dy = random_array(&format!("{name}/dy"), y.raw_dim());
         let (dx_ref, dw_ref) = naive_backward(&x, &wt, &dy, &p);
-        assert_close(&format!("{name} dx"), &conv2d_backward_data(&dy, &wt, &p, (h, w)), &dx_ref);
-        assert_close(&format!("{name} dw"), &conv2d_backward_filter(&x, &dy, &p), &dw_ref);
+        assert_close(
+            &format!("{name} dx"),
+            &conv2d_backward_data(&dy, &wt, &p, (h, w)),
+            &dx_ref,
+        );
+        assert_close(
+            &format!("{name} dw"),
+            &conv2d_backward_filter(&x, &dy, &p),
+            &dw_ref,
+        );
     }
 }
 
@@ -112,13 +221,27 @@ fn conv2d_gradients_pass_finite_difference_checks() {
             let xi = xd.clone().into_dimensionality::<Ix4>().expect("4d");
             dot_all(&r, &conv2d_forward(&xi, &wt, &p))
         };
-        check_gradient(&format!("{name} dx"), &dyn_of(&x), &dyn_of(&dx), loss_x, 200, 1e-6);
+        check_gradient(
+            &format!("{name} dx"),
+            &dyn_of(&x),
+            &dyn_of(&dx),
+            loss_x,
+            200,
+            1e-6,
+        );
         let dw = conv2d_backward_filter(&x, &r, &p);
         let loss_w = |wd: &ndarray::ArrayD<f64>| {
             let wi = wd.clone().into_dimensionality::<Ix4>().expect("4d");
             dot_all(&r, &conv2d_forward(&x, &wi, &p))
         };
-        check_gradient(&format!("{name} dw"), &dyn_of(&wt), &dyn_of(&dw), loss_w, 200, 1e-6);
+        check_gradient(
+            &format!("{name} dw"),
+            &dyn_of(&wt),
+            &dyn_of(&dw),
+            loss_w,
+            200,
+            1e-6,
+        );
     }
 }
 
@@ -132,19 +255,36 @@ fn bits(a: &[f32]) -> Vec<u32> {
 
 #[test]
 fn depthwise_kernel_equals_im2col_path_bitwise() {
-    for (name, n, cin, h, w, cout, p) in cases().into_iter().filter(|c| c.0.starts_with("depthwise")) {
+    for (name, n, cin, h, w, cout, p) in
+        cases().into_iter().filter(|c| c.0.starts_with("depthwise"))
+    {
         let (x, wt) = inputs(name, n, cin, h, w, cout, &p);
         let (x, wt) = (to_f32(&x), to_f32(&wt));
         let g = Geometry::new(n, cin, (h, w), wt.dim(), &p);
         let (xs, ws) = (x.as_slice().expect("std"), wt.as_slice().expect("std"));
         let y = depthwise::forward(&g, xs, ws);
-        assert_eq!(bits(&y), bits(&general::forward(&g, xs, ws)), "{name} forward");
-        let dy = to_f32(&random_array(&format!("{name}/dy"), Ix4(n, cout, g.oh, g.ow)));
+        assert_eq!(
+            bits(&y),
+            bits(&general::forward(&g, xs, ws)),
+            "{name} forward"
+        );
+        let dy = to_f32(&random_array(
+            &format!("{name}/dy"),
+            Ix4(n, cout, g.oh, g.ow),
+        ));
         let dys = dy.as_slice().expect("std");
         let dx = depthwise::backward_data(&g, dys, ws);
-        assert_eq!(bits(&dx), bits(&general::backward_data(&g, dys, ws)), "{name} dx");
+        assert_eq!(
+            bits(&dx),
+            bits(&general::backward_data(&g, dys, ws)),
+            "{name} dx"
+        );
         let dw = depthwise::backward_filter(&g, xs, dys);
-        assert_eq!(bits(&dw), bits(&general::backward_filter(&g, xs, dys)), "{name} dw");
+        assert_eq!(
+            bits(&dw),
+            bits(&general::backward_filter(&g, xs, dys)),
+            "{name} dw"
+        );
     }
 }
 
@@ -157,7 +297,10 @@ fn conv2d_f32_is_bit_identical_at_1_2_and_3_threads() {
     ];
     for (i, (p, cout, groups)) in shapes.into_iter().enumerate() {
         let x = to_f32(&random_array(&format!("threads{i}/x"), Ix4(5, 16, 12, 12)));
-        let wt = to_f32(&random_array(&format!("threads{i}/w"), Ix4(cout, 16 / groups, p.kernel[0], p.kernel[1])));
+        let wt = to_f32(&random_array(
+            &format!("threads{i}/w"),
+            Ix4(cout, 16 / groups, p.kernel[0], p.kernel[1]),
+        ));
         let run = |t: usize| {
             with_threads(t, || {
                 let y = conv2d_forward(&x, &wt, &p);
@@ -168,7 +311,10 @@ fn conv2d_f32_is_bit_identical_at_1_2_and_3_threads() {
             .expect("pool")
         };
         let one = run(1);
-        assert!(one == run(2) && one == run(3), "case {i}: results depend on the thread count");
+        assert!(
+            one == run(2) && one == run(3),
+            "case {i}: results depend on the thread count"
+        );
     }
 }
 
