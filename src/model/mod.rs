@@ -43,7 +43,11 @@ pub enum StateValue<T> {
 /// Number of parameters of the evaluation network, counted as DARTS counts
 /// (`utils.count_parameters_in_MB`): parameters only, no buffers, the
 /// auxiliary head excluded unless `include_auxiliary`.
-pub fn count_parameters(genotype: &Genotype, config: &NetworkConfig, include_auxiliary: bool) -> Result<usize> {
+pub fn count_parameters(
+    genotype: &Genotype,
+    config: &NetworkConfig,
+    include_auxiliary: bool,
+) -> Result<usize> {
     let _ = (genotype, config, include_auxiliary);
     todo!("count_parameters")
 }

@@ -83,7 +83,7 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
                     let base = (oy * sy + ky * dy) * wp + kx * dx;
                     for (ox, &gv) in dyrow.iter().enumerate() {
                         let t = &mut dxp[base + ox * sx];
-                        *t = *t + wv * gv;
+                        *t += wv * gv;
                     }
                 }
             }

@@ -71,7 +71,7 @@ fn col2im<T: Real>(g: &Geometry, col: &[T], dxb: &mut [T]) {
                         if let Some(ix) =
                             source(ox, g.p.stride[1], kx, g.p.dilation[1], g.p.padding[1], g.w)
                         {
-                            dst[ix] = dst[ix] + v;
+                            dst[ix] += v;
                         }
                     }
                 }

@@ -325,3 +325,38 @@ fn conv2d_rejects_groups_that_do_not_divide_channels() {
     let w = Array4::<f32>::zeros((2, 1, 3, 3));
     conv2d_forward(&x, &w, &params([3, 3], [1, 1], [1, 1], [1, 1], 2));
 }
+
+/// Timing note: `cargo test --release --lib conv2d_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn conv2d_timing_forward_backward_single_thread() {
+    let dense = (Conv2dParams::square(3, 1, 1), 32, 1);
+    let depthwise = (params([3, 3], [1, 1], [1, 1], [1, 1], 32), 32, 32);
+    for (name, (p, cout, groups)) in [("dense 32->32 3x3", dense), ("depthwise 32 3x3", depthwise)]
+    {
+        let x = to_f32(&random_array("timing/x", Ix4(64, 32, 16, 16)));
+        let wt = to_f32(&random_array("timing/w", Ix4(cout, 32 / groups, 3, 3)));
+        with_threads(1, || {
+            let reps = 5;
+            let mut t = [0f64; 3];
+            for _ in 0..reps {
+                let s = std::time::Instant::now();
+                let y = conv2d_forward(&x, &wt, &p);
+                t[0] += s.elapsed().as_secs_f64();
+                let s = std::time::Instant::now();
+                let dx = conv2d_backward_data(&y, &wt, &p, (16, 16));
+                t[1] += s.elapsed().as_secs_f64();
+                let s = std::time::Instant::now();
+                let dw = conv2d_backward_filter(&x, &y, &p);
+                t[2] += s.elapsed().as_secs_f64();
+                assert!(dx[[0, 0, 0, 0]].is_finite() && dw[[0, 0, 0, 0]].is_finite());
+            }
+            let ms = t.map(|v| v * 1e3 / reps as f64);
+            eprintln!(
+                "conv2d {name}, x=(64,32,16,16), 1 thread: forward {:.2} ms, backward_data {:.2} ms, backward_filter {:.2} ms",
+                ms[0], ms[1], ms[2]
+            );
+        })
+        .expect("pool");
+    }
+}

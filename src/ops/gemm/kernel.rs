@@ -150,19 +150,21 @@ fn pack_b<T: Real, const NR: usize>(
     let panels = cols.div_ceil(NR);
     out.clear();
     out.resize(panels * kc * NR, T::ZERO);
-    out.par_chunks_mut(kc * NR).enumerate().for_each(|(jp, panel)| {
-        let c0 = j0 + jp * NR;
-        let nr = NR.min(cols - jp * NR);
-        for p in 0..kc {
-            let base = (p0 + p) * b.row_stride + c0 * b.col_stride;
-            let dst = &mut panel[p * NR..p * NR + nr];
-            if b.col_stride == 1 {
-                dst.copy_from_slice(&b.data[base..base + nr]);
-            } else {
-                for (j, d) in dst.iter_mut().enumerate() {
-                    *d = b.data[base + j * b.col_stride];
+    out.par_chunks_mut(kc * NR)
+        .enumerate()
+        .for_each(|(jp, panel)| {
+            let c0 = j0 + jp * NR;
+            let nr = NR.min(cols - jp * NR);
+            for p in 0..kc {
+                let base = (p0 + p) * b.row_stride + c0 * b.col_stride;
+                let dst = &mut panel[p * NR..p * NR + nr];
+                if b.col_stride == 1 {
+                    dst.copy_from_slice(&b.data[base..base + nr]);
+                } else {
+                    for (j, d) in dst.iter_mut().enumerate() {
+                        *d = b.data[base + j * b.col_stride];
+                    }
                 }
             }
-        }
-    });
+        });
 }

@@ -32,7 +32,13 @@ pub struct MatRef<'a, T> {
 impl<'a, T: Copy> MatRef<'a, T> {
     /// A row-major contiguous `rows × cols` matrix.
     pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        MatRef { data, rows, cols, row_stride: cols, col_stride: 1 }
+        MatRef {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
     }
 
     /// The transpose (a stride swap, no copy).
@@ -54,7 +60,10 @@ impl<'a, T: Copy> MatRef<'a, T> {
     fn check(&self, what: &str) {
         if self.rows > 0 && self.cols > 0 {
             let last = (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride;
-            assert!(last < self.data.len(), "gemm: operand {what} exceeds its data");
+            assert!(
+                last < self.data.len(),
+                "gemm: operand {what} exceeds its data"
+            );
         }
     }
 }

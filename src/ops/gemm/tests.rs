@@ -8,7 +8,11 @@ use ndarray::Array2;
 
 /// Row-major data of an `r × c` matrix, optionally stored transposed.
 fn operand(label: &str, r: usize, c: usize, transposed: bool) -> Vec<f64> {
-    let shape = if transposed { ndarray::Ix2(c, r) } else { ndarray::Ix2(r, c) };
+    let shape = if transposed {
+        ndarray::Ix2(c, r)
+    } else {
+        ndarray::Ix2(r, c)
+    };
     random_array(label, shape).into_raw_vec_and_offset().0
 }
 
@@ -46,8 +50,13 @@ fn scalar_chain_f32(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c0: Option<&[f32]>) 
     out
 }
 
-const SHAPES: [(usize, usize, usize); 5] =
-    [(1, 1, 1), (7, 13, 5), (65, 33, 129), (100, 300, 70), (13, 600, 2100)];
+const SHAPES: [(usize, usize, usize); 5] = [
+    (1, 1, 1),
+    (7, 13, 5),
+    (65, 33, 129),
+    (100, 300, 70),
+    (13, 600, 2100),
+];
 
 #[test]
 fn gemm_f64_matches_naive_product_for_odd_shapes_and_transposes() {
@@ -60,7 +69,10 @@ fn gemm_f64_matches_naive_product_for_odd_shapes_and_transposes() {
             gemm(a, b, &mut c, false);
             let r = naive(a, b);
             for (x, y) in c.iter().zip(r.iter()) {
-                assert!((x - y).abs() < 1e-12 * (k as f64), "{m}x{k}x{n} {ta} {tb}: {x} vs {y}");
+                assert!(
+                    (x - y).abs() < 1e-12 * (k as f64),
+                    "{m}x{k}x{n} {ta} {tb}: {x} vs {y}"
+                );
             }
         }
     }
@@ -77,7 +89,10 @@ fn gemm_f32_equals_scalar_fma_chain_bitwise() {
             gemm(a, b, &mut c, false);
             let r = scalar_chain_f32(a, b, None);
             let same = c.iter().zip(&r).all(|(x, y)| x.to_bits() == y.to_bits());
-            assert!(same, "{m}x{k}x{n} ta={ta} tb={tb}: packed gemm differs from the chain");
+            assert!(
+                same,
+                "{m}x{k}x{n} ta={ta} tb={tb}: packed gemm differs from the chain"
+            );
         }
     }
 }
@@ -85,9 +100,15 @@ fn gemm_f32_equals_scalar_fma_chain_bitwise() {
 #[test]
 fn gemm_accumulate_continues_the_chain_from_existing_c() {
     let (m, k, n) = (37, 300, 41);
-    let ad: Vec<f32> = operand("a", m, k, false).iter().map(|&v| v as f32).collect();
+    let ad: Vec<f32> = operand("a", m, k, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let bd: Vec<f32> = operand("b", k, n, true).iter().map(|&v| v as f32).collect();
-    let c0: Vec<f32> = operand("c", m, n, false).iter().map(|&v| v as f32).collect();
+    let c0: Vec<f32> = operand("c", m, n, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let (a, b) = (mat(&ad, m, k, false), mat(&bd, k, n, true));
     let mut c = c0.clone();
     gemm(a, b, &mut c, true);
@@ -98,8 +119,14 @@ fn gemm_accumulate_continues_the_chain_from_existing_c() {
 #[test]
 fn gemm_f32_is_bit_identical_at_1_2_and_4_threads() {
     let (m, k, n) = (130, 520, 77);
-    let ad: Vec<f32> = operand("a", m, k, false).iter().map(|&v| v as f32).collect();
-    let bd: Vec<f32> = operand("b", k, n, false).iter().map(|&v| v as f32).collect();
+    let ad: Vec<f32> = operand("a", m, k, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let bd: Vec<f32> = operand("b", k, n, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let run = |t: usize| {
         with_threads(t, || {
             let mut c = vec![0f32; m * n];
@@ -118,7 +145,12 @@ fn gemm_f32_is_bit_identical_at_1_2_and_4_threads() {
 fn gemm_rejects_mismatched_inner_dimensions() {
     let d = [0f32; 6];
     let mut c = [0f32; 4];
-    gemm(MatRef::row_major(&d, 2, 3), MatRef::row_major(&d, 2, 2), &mut c, false);
+    gemm(
+        MatRef::row_major(&d, 2, 3),
+        MatRef::row_major(&d, 2, 2),
+        &mut c,
+        false,
+    );
 }
 
 /// Timing note: `cargo test --release --lib gemm_timing -- --ignored --nocapture`.
@@ -126,8 +158,14 @@ fn gemm_rejects_mismatched_inner_dimensions() {
 #[ignore]
 fn gemm_timing_256_cubed_single_thread() {
     let s = 256;
-    let ad: Vec<f32> = operand("a", s, s, false).iter().map(|&v| v as f32).collect();
-    let bd: Vec<f32> = operand("b", s, s, false).iter().map(|&v| v as f32).collect();
+    let ad: Vec<f32> = operand("a", s, s, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let bd: Vec<f32> = operand("b", s, s, false)
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let mut c = vec![0f32; s * s];
     with_threads(1, || {
         let reps = 50;
@@ -137,7 +175,10 @@ fn gemm_timing_256_cubed_single_thread() {
         }
         let secs = t.elapsed().as_secs_f64() / reps as f64;
         let gf = 2.0 * (s * s * s) as f64 / secs / 1e9;
-        eprintln!("gemm f32 256^3, 1 thread: {:.3} ms, {gf:.1} GFLOP/s", secs * 1e3);
+        eprintln!(
+            "gemm f32 256^3, 1 thread: {:.3} ms, {gf:.1} GFLOP/s",
+            secs * 1e3
+        );
     })
     .expect("pool");
 }

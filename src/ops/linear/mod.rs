@@ -28,7 +28,7 @@ pub fn linear_forward<T: Real>(x: &Array2<T>, w: &Array2<T>, b: Option<&Array1<T
         assert_eq!(b.len(), fout, "linear: bias length");
         for row in y.chunks_exact_mut(fout.max(1)) {
             for (v, &bj) in row.iter_mut().zip(b.iter()) {
-                *v = *v + bj;
+                *v += bj;
             }
         }
     }
@@ -62,7 +62,7 @@ pub fn linear_backward<T: Real>(
     let mut db = vec![T::ZERO; fout];
     for row in dym.data.chunks_exact(fout.max(1)).take(n) {
         for (s, &g) in db.iter_mut().zip(row) {
-            *s = *s + g;
+            *s += g;
         }
     }
     (
