@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use csnas::genotype::{Cell, Genotype, Op};
-use csnas::model::checkpoint::{load_checkpoint, read_config};
+use csnas::genotype::builtin;
+use csnas::model::checkpoint::{load_checkpoint, read_network_metadata};
 use csnas::model::{Network, NetworkKind, StateEntry, StateValue};
 use csnas::rng::StreamPath;
 use ndarray::{Array2, Array4};
@@ -27,39 +27,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/golden")
         .join(name)
-}
-
-/// DARTS_V2 as published (the fixture's `genotype` metadata).
-fn darts_v2() -> Genotype {
-    use Op::*;
-    Genotype {
-        normal: Cell {
-            edges: vec![
-                (SepConv3x3, 0),
-                (SepConv3x3, 1),
-                (SepConv3x3, 0),
-                (SepConv3x3, 1),
-                (SepConv3x3, 1),
-                (SkipConnect, 0),
-                (SkipConnect, 0),
-                (DilConv3x3, 2),
-            ],
-            concat: vec![2, 3, 4, 5],
-        },
-        reduce: Cell {
-            edges: vec![
-                (MaxPool3x3, 0),
-                (MaxPool3x3, 1),
-                (SkipConnect, 2),
-                (MaxPool3x3, 1),
-                (MaxPool3x3, 0),
-                (SkipConnect, 2),
-                (SkipConnect, 2),
-                (MaxPool3x3, 1),
-            ],
-            concat: vec![2, 3, 4, 5],
-        },
-    }
 }
 
 /// A fixture's tensors by name and its metadata.
@@ -157,9 +124,13 @@ impl Report {
 }
 
 fn network_for(fx: &Fixture) -> Network<f64> {
-    let config = read_config(&fx.path, &fx.metadata).unwrap();
+    // The genotype and settings come from the metadata PyTorch wrote.
+    let meta = read_network_metadata(&fx.path, &fx.metadata).unwrap();
+    assert_eq!(meta.genotype, builtin("DARTS_V2").unwrap());
+    assert_eq!(meta.kind, "eval");
     let init = StreamPath::root(0);
-    let mut net = Network::<f64>::new(&darts_v2(), &config, NetworkKind::Eval, &init).unwrap();
+    let mut net =
+        Network::<f64>::new(&meta.genotype, &meta.config, NetworkKind::Eval, &init).unwrap();
     net.load_state_dict(&fx.state()).unwrap();
     net
 }
@@ -201,15 +172,29 @@ fn train_step_matches_pytorch_logits_gradients_and_running_stats() {
         "parameters visited vs gradients in the fixture"
     );
 
+    // Buffers after the step: every `after.` entry of the fixture.
+    let mut buffers = 0;
     for entry in net.state_dict() {
         let key = format!("after.{}", entry.name);
-        let after = &fx.tensors[&key];
+        let Some(after) = fx.tensors.get(&key) else {
+            continue; // a parameter: unchanged by the forward pass
+        };
+        buffers += 1;
         match (&entry.value, &after.value) {
             (StateValue::Float(ours), StateValue::Float(torch)) => report.add(&key, ours, torch),
             (StateValue::Int(ours), StateValue::Int(torch)) => assert_eq!(ours, torch, "{key}"),
             _ => panic!("{key}: float/int kind differs from the fixture"),
         }
     }
+    let torch_buffers = fx
+        .tensors
+        .keys()
+        .filter(|k| k.starts_with("after."))
+        .count();
+    assert_eq!(
+        buffers, torch_buffers,
+        "buffers vs `after.` entries in the fixture"
+    );
     report.check("train step vs PyTorch");
 }
 
