@@ -24,13 +24,16 @@
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
 pub mod cli;
+pub mod data;
 pub mod error;
 pub mod genotype;
+pub mod ledger;
 pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod real;
 pub mod rng;
+pub mod search;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};

@@ -21,7 +21,10 @@ pub fn random_array<D: Dimension>(label: &str, shape: D) -> ndarray::Array<f64, 
 /// `Σ a·b` in f64, sequential (test use only).
 pub fn dot_all<D: Dimension>(a: &ndarray::Array<f64, D>, b: &ndarray::Array<f64, D>) -> f64 {
     assert_eq!(a.shape(), b.shape());
-    a.iter().zip(b.iter()).map(|(x, y)| x * y).fold(0.0, |acc, v| acc + v)
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| x * y)
+        .fold(0.0, |acc, v| acc + v)
 }
 
 /// Checks `analytic` against central differences of `loss` at `x`.
@@ -43,8 +46,14 @@ pub fn check_gradient(
     let idx: Vec<usize> = if n <= max_checks {
         (0..n).collect()
     } else {
-        let mut s = StreamPath::root(0).child("test").child("gradcheck").child(what).stream();
-        (0..max_checks).map(|_| s.below(n as u64) as usize).collect()
+        let mut s = StreamPath::root(0)
+            .child("test")
+            .child("gradcheck")
+            .child(what)
+            .stream();
+        (0..max_checks)
+            .map(|_| s.below(n as u64) as usize)
+            .collect()
     };
     let h = 1e-6;
     let flat_ana: Vec<f64> = analytic.iter().copied().collect();
