@@ -41,8 +41,8 @@ pub struct Output<T> {
 }
 
 enum Top<T: Real> {
-    Classifier(Dense<T>),
-    Projection(ProjectionHead<T>),
+    Classifier(Box<Dense<T>>),
+    Projection(Box<ProjectionHead<T>>),
 }
 
 /// A DARTS network generic over the scalar type.
@@ -143,10 +143,15 @@ impl<T: Real> Network<T> {
         let auxiliary_head = (kind == NetworkKind::Eval && config.auxiliary)
             .then(|| AuxiliaryHead::new(c_aux, config.classes, init, "auxiliary_head"));
         let top = match kind {
-            NetworkKind::Eval => {
-                Top::Classifier(Dense::new(c_p, config.classes, init, "classifier"))
+            NetworkKind::Eval => Top::Classifier(Box::new(Dense::new(
+                c_p,
+                config.classes,
+                init,
+                "classifier",
+            ))),
+            NetworkKind::Search(h) => {
+                Top::Projection(Box::new(ProjectionHead::new(c_p, &h, init, "head")))
             }
-            NetworkKind::Search(h) => Top::Projection(ProjectionHead::new(c_p, &h, init, "head")),
         };
         Ok(Network {
             config: config.clone(),
@@ -383,8 +388,9 @@ fn check_spatial(config: &NetworkConfig, kind: NetworkKind) -> Result<()> {
             && kind == NetworkKind::Eval
             && !(8..=10).contains(&size)
         {
+            let which = if size < 8 { "too small" } else { "too large" };
             return Err(invalid!(
-                "image size {} is too small for the auxiliary head: it needs an 8×8 map after cell {i}, got {size}×{size} (use 32×32 inputs or no auxiliary head)",
+                "image size {} is {which} for the auxiliary head: it needs an 8×8 map after cell {i}, got {size}×{size} (use 32×32 inputs or no auxiliary head)",
                 config.image_size
             ));
         }

@@ -13,58 +13,9 @@ fn cell(edges: &[(Op, usize)]) -> Cell {
     }
 }
 
-/// DARTS_V2 from `quark0/darts` `cnn/genotypes.py`.
-pub(super) fn darts_v2() -> Genotype {
-    use Op::*;
-    Genotype {
-        normal: cell(&[
-            (SepConv3x3, 0),
-            (SepConv3x3, 1),
-            (SepConv3x3, 0),
-            (SepConv3x3, 1),
-            (SepConv3x3, 1),
-            (SkipConnect, 0),
-            (SkipConnect, 0),
-            (DilConv3x3, 2),
-        ]),
-        reduce: cell(&[
-            (MaxPool3x3, 0),
-            (MaxPool3x3, 1),
-            (SkipConnect, 2),
-            (MaxPool3x3, 1),
-            (MaxPool3x3, 0),
-            (SkipConnect, 2),
-            (SkipConnect, 2),
-            (MaxPool3x3, 1),
-        ]),
-    }
-}
-
-/// DARTS_V1 from `quark0/darts` `cnn/genotypes.py`.
-fn darts_v1() -> Genotype {
-    use Op::*;
-    Genotype {
-        normal: cell(&[
-            (SepConv3x3, 1),
-            (SepConv3x3, 0),
-            (SkipConnect, 0),
-            (SepConv3x3, 1),
-            (SkipConnect, 0),
-            (SepConv3x3, 1),
-            (SepConv3x3, 0),
-            (SkipConnect, 2),
-        ]),
-        reduce: cell(&[
-            (MaxPool3x3, 0),
-            (MaxPool3x3, 1),
-            (SkipConnect, 2),
-            (MaxPool3x3, 0),
-            (MaxPool3x3, 0),
-            (SkipConnect, 2),
-            (SkipConnect, 2),
-            (AvgPool3x3, 0),
-        ]),
-    }
+/// A published genotype, built in by name (`quark0/darts` `cnn/genotypes.py`).
+fn published(name: &str) -> Genotype {
+    crate::genotype::builtin(name).unwrap()
 }
 
 /// A genotype using every op, each with stride 1 and stride 2 somewhere.
@@ -119,7 +70,7 @@ pub(super) fn tiny_config(in_channels: usize, image_size: usize, auxiliary: bool
 
 #[test]
 fn darts_v2_parameter_counts_match_pytorch_darts() {
-    let g = darts_v2();
+    let g = published("DARTS_V2");
     assert_eq!(
         count_parameters(&g, &darts_config(false), false).unwrap(),
         3_349_342
@@ -138,7 +89,7 @@ fn darts_v2_parameter_counts_match_pytorch_darts() {
 #[test]
 fn darts_v1_parameter_count_matches_pytorch_darts() {
     assert_eq!(
-        count_parameters(&darts_v1(), &darts_config(false), false).unwrap(),
+        count_parameters(&published("DARTS_V1"), &darts_config(false), false).unwrap(),
         3_169_414
     );
 }

@@ -130,7 +130,7 @@ fn network_gradients_match_finite_differences_with_aux_head_and_drop_path() {
     probe.check(
         &x,
         &[
-            "cells.1._ops.3.op.1.weight",
+            "cells.1._ops.7.op.1.weight",
             "cells.2.preprocess1.op.1.weight",
             "auxiliary_head.features.2.weight",
             "auxiliary_head.features.6.bias",
