@@ -9,6 +9,11 @@
 //! - [`genotype`]: DARTS genotypes, text form, built-ins, canonical hash.
 //! - [`model`]: genotype → network (cells, heads, init), state-dict names,
 //!   parameter counts, safetensors checkpoints.
+//! - [`data`]: data sources (`digits`, `cifar10:PATH`, `folder:PATH`), digests,
+//!   seeded augmentations and batches.
+//! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
+//! - [`search`]: search-space encodings, TPE and random search.
+//! - [`ledger`]: the content-addressed, hash-chained trial log.
 //! - [`cli`]: the command line, a thin layer over the library.
 //!
 //! # The determinism contract (DESIGN 3.1)
@@ -24,13 +29,17 @@
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
 pub mod cli;
+pub mod data;
 pub mod error;
 pub mod genotype;
+pub mod ledger;
 pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod real;
 pub mod rng;
+pub mod search;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};

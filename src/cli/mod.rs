@@ -1,6 +1,82 @@
 //! Command line: parses arguments into validated options and calls the library.
+//!
+//! Why here: the CLI is a thin layer (DESIGN 1) — each command lives in its own
+//! file, turns its flags into a validated library config in one place, and
+//! returns a [`Result`]; this module alone prints errors and picks exit codes:
+//! one line `error: <message>` on stderr, the code from
+//! [`Error::exit_code`](crate::Error::exit_code) (2 for bad input, 1 for a
+//! failed check), and clap's own code (2) for usage errors.
 
-/// Runs the CLI and returns the process exit code.
+pub mod genotype;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Result};
+
+/// csnas: contrastive self-supervised neural architecture search, reproducible bit for bit.
+#[derive(Debug, Parser)]
+#[command(name = "csnas", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands; each is implemented in its own file under `src/cli/`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, print and hash a genotype, and count its network's parameters.
+    Genotype(genotype::GenotypeArgs),
+}
+
+/// Runs the CLI on the process arguments and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    main_with_args(std::env::args_os())
+}
+
+/// Runs the CLI on `args` (the first being the program name), writing results
+/// to stdout and errors to stderr; returns the exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors go to stderr with code 2; --help/--version to stdout with 0.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let stdout = std::io::stdout();
+    match run(cli, &mut stdout.lock()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln_error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command, writing its output to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    match cli.command {
+        Command::Genotype(args) => genotype::run(args, out),
+    }
+}
+
+/// Writes `text` to `out`. A closed pipe (`csnas genotype list | head -1`) is
+/// not an error worth reporting: the reader has what it wanted.
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
+
+/// Prints `error: <message>` as one line, the message's own chain included
+/// (its `Display` already names the file, flag or value). Newlines inside a
+/// message are flattened so scripts can rely on one line per error.
+fn eprintln_error(e: &Error) {
+    let message = e.to_string().replace('\n', " ");
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
 }

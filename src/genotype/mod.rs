@@ -7,6 +7,8 @@
 
 mod builtin;
 mod parse;
+#[cfg(test)]
+mod tests;
 
 pub use builtin::{BUILTIN_NAMES, builtin};
 
@@ -106,9 +108,11 @@ pub struct Genotype {
 
 impl Genotype {
     /// Parses the DARTS text form, or a built-in name (`DARTS_V2`, ...).
+    /// Text that looks like a call (contains `(`) is parsed, so a malformed
+    /// genotype gets a parse error rather than "unknown name".
     pub fn parse_or_builtin(text: &str) -> Result<Genotype> {
         let t = text.trim();
-        if t.starts_with("Genotype") {
+        if t.starts_with("Genotype") || t.contains('(') {
             parse::parse(t)
         } else {
             builtin(t)

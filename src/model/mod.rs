@@ -2,7 +2,21 @@
 //! search network (same trunk, projection head), forward and backward, with
 //! PyTorch state-dict names, parameter counts and seeded initialisation.
 
+mod cell;
 pub mod checkpoint;
+mod head;
+mod init;
+pub mod layers;
+mod network;
+mod primitives;
+mod state;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_grad;
+
+pub use head::HeadConfig;
+pub use network::{Network, NetworkKind, Output};
 
 use crate::error::Result;
 use crate::genotype::Genotype;
@@ -43,11 +57,18 @@ pub enum StateValue<T> {
 /// Number of parameters of the evaluation network, counted as DARTS counts
 /// (`utils.count_parameters_in_MB`): parameters only, no buffers, the
 /// auxiliary head excluded unless `include_auxiliary`.
+///
+/// Computed from shapes: the network is built with zero weights (no random
+/// draws) and without the image-size checks.
 pub fn count_parameters(
     genotype: &Genotype,
     config: &NetworkConfig,
     include_auxiliary: bool,
 ) -> Result<usize> {
-    let _ = (genotype, config, include_auxiliary);
-    todo!("count_parameters")
+    let cfg = NetworkConfig {
+        auxiliary: include_auxiliary,
+        ..config.clone()
+    };
+    let net = Network::<f32>::build(genotype, &cfg, NetworkKind::Eval, &init::Init::Zeros)?;
+    Ok(net.parameter_count(include_auxiliary))
 }

@@ -1,8 +1,40 @@
-//! 2-D batch normalisation, PyTorch semantics (training with batch statistics
-//! and the running-statistics update; eval with running statistics).
+//! 2-D batch normalisation, PyTorch `BatchNorm2d` semantics (training with
+//! batch statistics and the running-statistics update; eval with running
+//! statistics).
+//!
+//! Why its own module: every DARTS operation ends in a batch norm, so its
+//! reductions dominate the number of order-sensitive sums in a cell; the order
+//! below is what a GPU kernel must reproduce.
+//!
+//! # Arithmetic order (part of the spec, DESIGN 3.1.2)
+//! No fused multiply-add anywhere in this module: every product is rounded
+//! before it is added. For a channel `c` with `count = N·H·W` values:
+//! - `mean = (Σ x) / count`, the sum sequential over `(n, y, x)` ascending
+//!   (n outermost), starting from 0, then one division by `count`;
+//! - `ssd = Σ d·d` with `d = x - mean`, same order (two-pass variance);
+//!   `var = ssd / count` (biased), `inv_std = 1 / sqrt(var + eps)`;
+//! - `x_hat = (x - mean) · inv_std`; `y = x_hat · gamma + beta` (affine) or
+//!   `y = x_hat` (non-affine);
+//! - running update: `rm ← m·mean + (1-m)·rm`,
+//!   `rv ← m·(ssd / (count-1)) + (1-m)·rv`, with `m` and `1-m` computed in f64
+//!   and then rounded to `T`;
+//! - eval: `inv_std = 1 / sqrt(rv + eps)`, `y = (x - rm)·inv_std·gamma + beta`
+//!   (left to right);
+//! - backward: `sum_dy = Σ dy`, `sum_dy_xhat = Σ dy·x_hat`, both in the order
+//!   of `mean`; `dbeta = sum_dy`, `dgamma = sum_dy_xhat`;
+//!   `dx = k · ((dy·count - sum_dy) - x_hat·sum_dy_xhat)` with
+//!   `k = (gamma · inv_std) / count` (`gamma = 1` when non-affine).
+//!
+//! Parallelism: the per-channel reductions run in parallel over channels; the
+//! elementwise passes in parallel over planes `(n, c)`. Neither changes any
+//! order above.
 
 use crate::real::Real;
 use ndarray::{Array1, Array4};
+use rayon::prelude::*;
+
+#[cfg(test)]
+mod tests;
 
 /// `#[repr(C)]` parameters.
 #[repr(C)]
@@ -28,9 +60,40 @@ pub struct BatchNormCache<T> {
     pub inv_std: Array1<T>,
 }
 
+/// Checks that the optional affine parameters have one entry per channel.
+fn check_affine<T>(c: usize, gamma: Option<&Array1<T>>, beta: Option<&Array1<T>>) {
+    assert_eq!(
+        gamma.is_some(),
+        beta.is_some(),
+        "batch_norm: gamma and beta must both be given or both be absent"
+    );
+    if let (Some(g), Some(b)) = (gamma, beta) {
+        assert_eq!(g.len(), c, "batch_norm: gamma length");
+        assert_eq!(b.len(), c, "batch_norm: beta length");
+    }
+}
+
+/// Sequential sum of `f(i)` over the flat indices `i` of channel `ch` in a
+/// standard-layout NCHW buffer, `(n, y, x)` ascending, starting from 0.
+fn channel_sum<T: Real>(
+    (n, c, plane): (usize, usize, usize),
+    ch: usize,
+    f: impl Fn(usize) -> T,
+) -> T {
+    let mut acc = T::ZERO;
+    for ni in 0..n {
+        let base = (ni * c + ch) * plane;
+        for i in base..base + plane {
+            acc += f(i);
+        }
+    }
+    acc
+}
+
 /// Training mode: normalises with the batch statistics (biased variance) and
 /// updates `running_mean`/`running_var` (unbiased variance) with `momentum`.
-/// `gamma`/`beta` are `None` when non-affine.
+/// `gamma`/`beta` are `None` when non-affine. Panics when a channel has a
+/// single value (as PyTorch refuses to train then).
 pub fn batch_norm_train_forward<T: Real>(
     x: &Array4<T>,
     gamma: Option<&Array1<T>>,
@@ -39,8 +102,74 @@ pub fn batch_norm_train_forward<T: Real>(
     running_var: &mut Array1<T>,
     p: &BatchNormParams,
 ) -> (Array4<T>, BatchNormCache<T>) {
-    let _ = (x, gamma, beta, running_mean, running_var, p);
-    todo!()
+    let (n, c, h, w) = x.dim();
+    check_affine(c, gamma, beta);
+    assert_eq!(running_mean.len(), c, "batch_norm: running_mean length");
+    assert_eq!(running_var.len(), c, "batch_norm: running_var length");
+    let plane = h * w;
+    let count = n * plane;
+    assert!(
+        count > 1,
+        "batch_norm: training needs more than one value per channel"
+    );
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let dims = (n, c, plane);
+    let cnt = T::from_usize(count);
+    // (mean, ssd) per channel.
+    let stats: Vec<(T, T)> = (0..c)
+        .into_par_iter()
+        .map(|ch| {
+            let mean = channel_sum(dims, ch, |i| xs[i]) / cnt;
+            let ssd = channel_sum(dims, ch, |i| {
+                let d = xs[i] - mean;
+                d * d
+            });
+            (mean, ssd)
+        })
+        .collect();
+    let eps = T::from_f64(p.eps);
+    let m = T::from_f64(p.momentum);
+    let one_minus_m = T::from_f64(1.0 - p.momentum);
+    let unbiased_div = T::from_usize(count - 1);
+    let mean: Vec<T> = stats.iter().map(|s| s.0).collect();
+    let inv_std: Vec<T> = stats
+        .iter()
+        .map(|&(_, ssd)| T::ONE / (ssd / cnt + eps).sqrt())
+        .collect();
+    for (ch, &(mu, ssd)) in stats.iter().enumerate() {
+        running_mean[ch] = m * mu + one_minus_m * running_mean[ch];
+        running_var[ch] = m * (ssd / unbiased_div) + one_minus_m * running_var[ch];
+    }
+
+    let mut x_hat = Array4::<T>::zeros((n, c, h, w));
+    let mut y = Array4::<T>::zeros((n, c, h, w));
+    if plane > 0 {
+        x_hat
+            .as_slice_mut()
+            .expect("fresh array")
+            .par_chunks_mut(plane)
+            .zip(y.as_slice_mut().expect("fresh array").par_chunks_mut(plane))
+            .zip(xs.par_chunks(plane))
+            .enumerate()
+            .for_each(|(pi, ((xh, yp), xp))| {
+                let ch = pi % c;
+                let (mu, is) = (mean[ch], inv_std[ch]);
+                let affine = gamma.zip(beta).map(|(g, b)| (g[ch], b[ch]));
+                for ((xh, yv), &xv) in xh.iter_mut().zip(yp.iter_mut()).zip(xp) {
+                    *xh = (xv - mu) * is;
+                    *yv = match affine {
+                        Some((g, b)) => *xh * g + b,
+                        None => *xh,
+                    };
+                }
+            });
+    }
+    let cache = BatchNormCache {
+        x_hat,
+        inv_std: Array1::from(inv_std),
+    };
+    (y, cache)
 }
 
 /// Eval mode: normalises with the running statistics.
@@ -52,8 +181,39 @@ pub fn batch_norm_eval_forward<T: Real>(
     running_var: &Array1<T>,
     p: &BatchNormParams,
 ) -> Array4<T> {
-    let _ = (x, gamma, beta, running_mean, running_var, p);
-    todo!()
+    let (n, c, h, w) = x.dim();
+    check_affine(c, gamma, beta);
+    assert_eq!(running_mean.len(), c, "batch_norm: running_mean length");
+    assert_eq!(running_var.len(), c, "batch_norm: running_var length");
+    let plane = h * w;
+    let eps = T::from_f64(p.eps);
+    let inv_std: Vec<T> = running_var
+        .iter()
+        .map(|&v| T::ONE / (v + eps).sqrt())
+        .collect();
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let mut y = Array4::<T>::zeros((n, c, h, w));
+    if plane > 0 {
+        y.as_slice_mut()
+            .expect("fresh array")
+            .par_chunks_mut(plane)
+            .zip(xs.par_chunks(plane))
+            .enumerate()
+            .for_each(|(pi, (yp, xp))| {
+                let ch = pi % c;
+                let (mu, is) = (running_mean[ch], inv_std[ch]);
+                let affine = gamma.zip(beta).map(|(g, b)| (g[ch], b[ch]));
+                for (yv, &xv) in yp.iter_mut().zip(xp) {
+                    let xh = (xv - mu) * is;
+                    *yv = match affine {
+                        Some((g, b)) => xh * g + b,
+                        None => xh,
+                    };
+                }
+            });
+    }
+    y
 }
 
 /// Training-mode backward: returns (dx, dgamma, dbeta) (dgamma/dbeta are
@@ -63,6 +223,52 @@ pub fn batch_norm_backward<T: Real>(
     gamma: Option<&Array1<T>>,
     cache: &BatchNormCache<T>,
 ) -> (Array4<T>, Array1<T>, Array1<T>) {
-    let _ = (dy, gamma, cache);
-    todo!()
+    let (n, c, h, w) = dy.dim();
+    assert_eq!(cache.x_hat.dim(), dy.dim(), "batch_norm: dy shape");
+    assert_eq!(cache.inv_std.len(), c, "batch_norm: cache channels");
+    if let Some(g) = gamma {
+        assert_eq!(g.len(), c, "batch_norm: gamma length");
+    }
+    let plane = h * w;
+    let count = n * plane;
+    let dims = (n, c, plane);
+    let dys = dy.as_standard_layout();
+    let dys = dys.as_slice().expect("standard layout");
+    let xhs = cache.x_hat.as_standard_layout();
+    let xhs = xhs.as_slice().expect("standard layout");
+    // (sum_dy, sum_dy_xhat) per channel.
+    let sums: Vec<(T, T)> = (0..c)
+        .into_par_iter()
+        .map(|ch| {
+            let sdy = channel_sum(dims, ch, |i| dys[i]);
+            let sdyx = channel_sum(dims, ch, |i| dys[i] * xhs[i]);
+            (sdy, sdyx)
+        })
+        .collect();
+    let cnt = T::from_usize(count);
+    let k: Vec<T> = (0..c)
+        .map(|ch| {
+            let g = gamma.map_or(T::ONE, |g| g[ch]);
+            (g * cache.inv_std[ch]) / cnt
+        })
+        .collect();
+    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    if plane > 0 {
+        dx.as_slice_mut()
+            .expect("fresh array")
+            .par_chunks_mut(plane)
+            .zip(dys.par_chunks(plane))
+            .zip(xhs.par_chunks(plane))
+            .enumerate()
+            .for_each(|(pi, ((dxp, dyp), xhp))| {
+                let ch = pi % c;
+                let (sdy, sdyx) = sums[ch];
+                for ((d, &g), &xh) in dxp.iter_mut().zip(dyp).zip(xhp) {
+                    *d = k[ch] * ((g * cnt - sdy) - xh * sdyx);
+                }
+            });
+    }
+    let dgamma = Array1::from_iter(sums.iter().map(|s| s.1));
+    let dbeta = Array1::from_iter(sums.iter().map(|s| s.0));
+    (dx, dgamma, dbeta)
 }

@@ -1,8 +1,33 @@
 //! Max and average 2-D pooling (PyTorch semantics; average with
 //! `count_include_pad=False`).
+//!
+//! Why: DARTS' `max_pool_3x3` and `avg_pool_3x3` candidate operations (stride
+//! 1 or 2, padding 1) and the auxiliary head's 5×5 stride-3 average pool.
+//!
+//! # Windows and order (DESIGN 3.1.2)
+//! Output `(oy, ox)` covers input rows `oy·s - p .. oy·s - p + k` and columns
+//! likewise, clipped to the input; padded positions never take part (for max
+//! they act as -inf, for average they are not counted). Every window is
+//! scanned row-major: `iy` ascending, then `ix` ascending.
+//! - max forward: the first in-bounds element starts as the maximum; a later
+//!   element replaces it when strictly greater or NaN (PyTorch's rule), so ties
+//!   go to the first in scan order. The argmax is `iy·W + ix` in the plane.
+//! - max backward: per plane, outputs in row-major order, `dx[argmax] += dy`.
+//! - average forward: `sum` sequential in scan order from 0, then
+//!   `sum / count` with `count` the number of in-bounds elements.
+//! - average backward: per plane, outputs in row-major order; `g = dy / count`
+//!   once per output, then `dx[iy, ix] += g` in scan order.
+//!
+//! No fused multiply-add. Parallelism: over planes `(n, c)` only; each plane
+//! is computed sequentially, so the scatter order in the backward passes never
+//! depends on the thread count.
 
 use crate::real::Real;
 use ndarray::Array4;
+use rayon::prelude::*;
+
+#[cfg(test)]
+mod tests;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,34 +44,183 @@ impl PoolParams {
             (w + 2 * self.padding - self.kernel) / self.stride + 1,
         )
     }
+
+    /// Panics on parameters PyTorch refuses: zero kernel or stride, padding
+    /// over half the kernel (a window could then be all padding), or a padded
+    /// input smaller than the kernel.
+    fn validate(&self, h: usize, w: usize) {
+        assert!(
+            self.kernel > 0 && self.stride > 0,
+            "pool: zero kernel or stride"
+        );
+        assert!(
+            2 * self.padding <= self.kernel,
+            "pool: padding {} over half the kernel {}",
+            self.padding,
+            self.kernel
+        );
+        assert!(
+            h + 2 * self.padding >= self.kernel && w + 2 * self.padding >= self.kernel,
+            "pool: input {h}x{w} smaller than the kernel"
+        );
+    }
+
+    /// In-bounds input range `lo..hi` along one axis of length `len` for
+    /// output position `o`.
+    fn window(&self, o: usize, len: usize) -> (usize, usize) {
+        let start = o * self.stride;
+        let lo = start.saturating_sub(self.padding);
+        let hi = (start + self.kernel).saturating_sub(self.padding).min(len);
+        (lo, hi)
+    }
 }
 
 /// Returns the output and, per output element, the flat index (`iy·W + ix`)
 /// within its input plane of the element chosen.
 pub fn max_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> (Array4<T>, Array4<u32>) {
-    let _ = (x, p);
-    todo!()
+    let (n, c, h, w) = x.dim();
+    p.validate(h, w);
+    assert!(h * w <= u32::MAX as usize, "max_pool2d: plane too large");
+    let (oh, ow) = p.out_hw(h, w);
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let mut y = Array4::<T>::zeros((n, c, oh, ow));
+    let mut arg = Array4::<u32>::zeros((n, c, oh, ow));
+    if n * c == 0 {
+        return (y, arg);
+    }
+    y.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(oh * ow)
+        .zip(
+            arg.as_slice_mut()
+                .expect("fresh array")
+                .par_chunks_mut(oh * ow),
+        )
+        .zip(xs.par_chunks(h * w))
+        .for_each(|((yp, ap), xp)| {
+            for oy in 0..oh {
+                let (y0, y1) = p.window(oy, h);
+                for ox in 0..ow {
+                    let (x0, x1) = p.window(ox, w);
+                    let mut best_i = y0 * w + x0;
+                    let mut best = xp[best_i];
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            let i = iy * w + ix;
+                            let v = xp[i];
+                            #[allow(clippy::eq_op)]
+                            let is_nan = v != v;
+                            if v > best || is_nan {
+                                best = v;
+                                best_i = i;
+                            }
+                        }
+                    }
+                    yp[oy * ow + ox] = best;
+                    ap[oy * ow + ox] = best_i as u32;
+                }
+            }
+        });
+    (y, arg)
 }
 
+/// Scatters `dy` to the argmax positions of an input of spatial size `hw`.
 pub fn max_pool2d_backward<T: Real>(
     dy: &Array4<T>,
     argmax: &Array4<u32>,
     hw: (usize, usize),
 ) -> Array4<T> {
-    let _ = (dy, argmax, hw);
-    todo!()
+    let (n, c, oh, ow) = dy.dim();
+    assert_eq!(argmax.dim(), dy.dim(), "max_pool2d: argmax shape");
+    let (h, w) = hw;
+    let dys = dy.as_standard_layout();
+    let dys = dys.as_slice().expect("standard layout");
+    let args = argmax.as_standard_layout();
+    let args = args.as_slice().expect("standard layout");
+    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    if n * c == 0 || h * w == 0 || oh * ow == 0 {
+        return dx;
+    }
+    dx.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(h * w)
+        .zip(dys.par_chunks(oh * ow))
+        .zip(args.par_chunks(oh * ow))
+        .for_each(|((dxp, dyp), ap)| {
+            for (&g, &a) in dyp.iter().zip(ap) {
+                dxp[a as usize] += g;
+            }
+        });
+    dx
 }
 
+/// Average pooling, `count_include_pad=False`.
 pub fn avg_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> Array4<T> {
-    let _ = (x, p);
-    todo!()
+    let (n, c, h, w) = x.dim();
+    p.validate(h, w);
+    let (oh, ow) = p.out_hw(h, w);
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let mut y = Array4::<T>::zeros((n, c, oh, ow));
+    if n * c == 0 {
+        return y;
+    }
+    y.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(oh * ow)
+        .zip(xs.par_chunks(h * w))
+        .for_each(|(yp, xp)| {
+            for oy in 0..oh {
+                let (y0, y1) = p.window(oy, h);
+                for ox in 0..ow {
+                    let (x0, x1) = p.window(ox, w);
+                    let mut sum = T::ZERO;
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            sum += xp[iy * w + ix];
+                        }
+                    }
+                    yp[oy * ow + ox] = sum / T::from_usize((y1 - y0) * (x1 - x0));
+                }
+            }
+        });
+    y
 }
 
+/// Backward of [`avg_pool2d_forward`] for an input of spatial size `hw`.
 pub fn avg_pool2d_backward<T: Real>(
     dy: &Array4<T>,
     p: &PoolParams,
     hw: (usize, usize),
 ) -> Array4<T> {
-    let _ = (dy, p, hw);
-    todo!()
+    let (n, c, oh, ow) = dy.dim();
+    let (h, w) = hw;
+    p.validate(h, w);
+    assert_eq!(p.out_hw(h, w), (oh, ow), "avg_pool2d: dy shape");
+    let dys = dy.as_standard_layout();
+    let dys = dys.as_slice().expect("standard layout");
+    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    if n * c == 0 {
+        return dx;
+    }
+    dx.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(h * w)
+        .zip(dys.par_chunks(oh * ow))
+        .for_each(|(dxp, dyp)| {
+            for oy in 0..oh {
+                let (y0, y1) = p.window(oy, h);
+                for ox in 0..ow {
+                    let (x0, x1) = p.window(ox, w);
+                    let g = dyp[oy * ow + ox] / T::from_usize((y1 - y0) * (x1 - x0));
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            dxp[iy * w + ix] += g;
+                        }
+                    }
+                }
+            }
+        });
+    dx
 }

@@ -1,0 +1,393 @@
+//! The whole network: DARTS `NetworkCIFAR` (evaluation) and the search network
+//! (same trunk, projection head instead of the classifier, no auxiliary head,
+//! no drop path), forward and backward.
+//!
+//! Why: this is the one place that wires stem, cells and heads in PyTorch's
+//! registration order (stem, cells, auxiliary_head, classifier/head), which is
+//! also the state-dict order.
+
+use super::NetworkConfig;
+use super::cell::{Cell, DropPath, add_into};
+use super::head::{AuxiliaryHead, Dense, HeadConfig, ProjectionHead};
+use super::init::Init;
+use super::layers::{
+    BatchNorm, Conv, ForwardCtx, Layer, ParamVisitor, Seq, StateMutVisitor, StateVisitor,
+};
+use crate::error::Result;
+use crate::genotype::{Cell as CellGenotype, Genotype};
+use crate::invalid;
+use crate::ops::conv2d::Conv2dParams;
+use crate::ops::{global_avg_pool, relu};
+use crate::real::Real;
+use crate::rng::StreamPath;
+use ndarray::{Array2, Array4};
+
+/// Which network to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkKind {
+    /// `NetworkCIFAR`: classifier, optional auxiliary head, drop path.
+    Eval,
+    /// The search network: projection head, no auxiliary head, no drop path.
+    Search(HeadConfig),
+}
+
+/// A forward pass's result.
+#[derive(Clone, Debug)]
+pub struct Output<T> {
+    /// Class logits (evaluation network) or embeddings (search network), (N, ·).
+    pub logits: Array2<T>,
+    /// Auxiliary-head logits: evaluation network with `auxiliary`, training only.
+    pub aux_logits: Option<Array2<T>>,
+}
+
+enum Top<T: Real> {
+    Classifier(Dense<T>),
+    Projection(ProjectionHead<T>),
+}
+
+/// A DARTS network generic over the scalar type.
+pub struct Network<T: Real> {
+    config: NetworkConfig,
+    kind: NetworkKind,
+    stem: Seq<T>,
+    cells: Vec<Cell<T>>,
+    auxiliary_head: Option<AuxiliaryHead<T>>,
+    top: Top<T>,
+    aux_index: usize,
+    // Caches of the last forward pass.
+    last_train: Option<bool>,
+    out_dims: Vec<(usize, usize, usize, usize)>,
+    aux_cell_out: Option<Array4<T>>,
+    pooled_hw: (usize, usize),
+}
+
+/// Reduction cells sit at `layers/3` and `2·layers/3`.
+pub(crate) fn is_reduction(i: usize, layers: usize) -> bool {
+    i == layers / 3 || i == 2 * layers / 3
+}
+
+impl<T: Real> Network<T> {
+    /// Builds the network with seeded PyTorch-default-like initial values
+    /// (each parameter from the stream `init.child(<name>)`). Checks the genotype's
+    /// wiring, the image size against the reductions (each needs an even input) and,
+    /// with `config.auxiliary` on the evaluation network, that the auxiliary head
+    /// receives an 8×8 to 10×10 map.
+    pub fn new(
+        genotype: &Genotype,
+        config: &NetworkConfig,
+        kind: NetworkKind,
+        init: &StreamPath,
+    ) -> Result<Self> {
+        check_spatial(config, kind)?;
+        Self::build(genotype, config, kind, &Init::Seeded(init.clone()))
+    }
+
+    /// Builds without the spatial checks (shapes are independent of the image size).
+    pub(crate) fn build(
+        genotype: &Genotype,
+        config: &NetworkConfig,
+        kind: NetworkKind,
+        init: &Init,
+    ) -> Result<Self> {
+        check_wiring(&genotype.normal, "normal")?;
+        check_wiring(&genotype.reduce, "reduce")?;
+        if config.layers == 0 || config.channels == 0 || config.in_channels == 0 {
+            return Err(invalid!(
+                "network needs layers, channels and input channels > 0, got {config:?}"
+            ));
+        }
+        let c = config.channels;
+        let c_stem = 3 * c;
+        let stem = Seq::new()
+            .push(Conv::new(
+                config.in_channels,
+                c_stem,
+                Conv2dParams::square(3, 1, 1),
+                init,
+                "stem.0",
+            ))
+            .push(BatchNorm::new(c_stem));
+        let (mut c_pp, mut c_p, mut c_cur) = (c_stem, c_stem, c);
+        let mut cells = Vec::with_capacity(config.layers);
+        let mut reduction_prev = false;
+        let aux_index = 2 * config.layers / 3;
+        let mut c_aux = 0;
+        for i in 0..config.layers {
+            let reduction = is_reduction(i, config.layers);
+            if reduction {
+                c_cur *= 2;
+            }
+            let g = if reduction {
+                &genotype.reduce
+            } else {
+                &genotype.normal
+            };
+            let cell = Cell::new(
+                g,
+                c_pp,
+                c_p,
+                c_cur,
+                reduction,
+                reduction_prev,
+                init,
+                &format!("cells.{i}"),
+            )?;
+            reduction_prev = reduction;
+            c_pp = c_p;
+            c_p = cell.out_channels();
+            cells.push(cell);
+            if i == aux_index {
+                c_aux = c_p;
+            }
+        }
+        let auxiliary_head = (kind == NetworkKind::Eval && config.auxiliary)
+            .then(|| AuxiliaryHead::new(c_aux, config.classes, init, "auxiliary_head"));
+        let top = match kind {
+            NetworkKind::Eval => {
+                Top::Classifier(Dense::new(c_p, config.classes, init, "classifier"))
+            }
+            NetworkKind::Search(h) => Top::Projection(ProjectionHead::new(c_p, &h, init, "head")),
+        };
+        Ok(Network {
+            config: config.clone(),
+            kind,
+            stem,
+            cells,
+            auxiliary_head,
+            top,
+            aux_index,
+            last_train: None,
+            out_dims: Vec::new(),
+            aux_cell_out: None,
+            pooled_hw: (0, 0),
+        })
+    }
+
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
+    }
+
+    pub fn kind(&self) -> NetworkKind {
+        self.kind
+    }
+
+    /// Forward pass on `x` of shape (N, in_channels, image_size, image_size).
+    ///
+    /// `train`: BatchNorm uses batch statistics and updates its running ones; the
+    /// auxiliary head runs. Drop path (evaluation network, training, `drop_prob > 0`)
+    /// draws from `rng/drop_path/cell/i/node/j/edge/e`, one bernoulli per sample.
+    /// As in PyTorch DARTS, the auxiliary head's in-place ReLU also rewrites the
+    /// output of cell `2·layers/3` that later cells (and, if last, the pooling) read.
+    pub fn forward(
+        &mut self,
+        x: &Array4<T>,
+        train: bool,
+        drop_prob: f64,
+        rng: &StreamPath,
+    ) -> Result<Output<T>> {
+        let (n, c, h, w) = x.dim();
+        let s = self.config.image_size;
+        if n == 0 || c != self.config.in_channels || h != s || w != s {
+            return Err(invalid!(
+                "network input must be (N>0, {}, {s}, {s}), got ({n}, {c}, {h}, {w})",
+                self.config.in_channels
+            ));
+        }
+        if !(0.0..1.0).contains(&drop_prob) {
+            return Err(invalid!(
+                "drop path probability must be in [0, 1), got {drop_prob}"
+            ));
+        }
+        let ctx = ForwardCtx { train };
+        let stem = self.stem.forward(x, &ctx);
+        self.out_dims = vec![stem.dim()];
+        self.aux_cell_out = None;
+        let drop_root = rng.child("drop_path");
+        let use_drop = train && drop_prob > 0.0 && self.kind == NetworkKind::Eval;
+        let mut aux_logits = None;
+        let mut s0 = stem.clone();
+        let mut s1 = stem;
+        for (i, cell) in self.cells.iter_mut().enumerate() {
+            let path = drop_root.at("cell", i as u64);
+            let dp = DropPath {
+                prob: drop_prob,
+                path: &path,
+            };
+            let mut out = cell.forward(&s0, &s1, &ctx, use_drop.then_some(&dp));
+            self.out_dims.push(out.dim());
+            if i == self.aux_index && train {
+                if let Some(aux) = &mut self.auxiliary_head {
+                    aux_logits = Some(aux.forward(&out, &ctx));
+                    let r = relu::relu_forward(&out);
+                    self.aux_cell_out = Some(std::mem::replace(&mut out, r));
+                }
+            }
+            s0 = std::mem::replace(&mut s1, out);
+        }
+        self.pooled_hw = (s1.dim().2, s1.dim().3);
+        let pooled = global_avg_pool::global_avg_pool_forward(&s1);
+        let logits = match &mut self.top {
+            Top::Classifier(d) => d.forward(&pooled),
+            Top::Projection(p) => p.forward(&pooled),
+        };
+        self.last_train = Some(train);
+        Ok(Output { logits, aux_logits })
+    }
+
+    /// Backward pass after a training-mode forward: accumulates every parameter's
+    /// gradient and returns the gradient with respect to the input.
+    ///
+    /// Accumulation order of a cell output's gradient: from cell `i+2` (as its
+    /// `s0`), then from cell `i+1` (as its `s1`), then from the auxiliary head;
+    /// the stem's: cell 1's `s0`, cell 0's `s0`, cell 0's `s1`.
+    pub fn backward(&mut self, d_out: &Array2<T>, d_aux: Option<&Array2<T>>) -> Result<Array4<T>> {
+        if self.last_train != Some(true) {
+            return Err(invalid!(
+                "backward needs a training-mode forward pass first"
+            ));
+        }
+        if d_aux.is_some() && self.aux_cell_out.is_none() {
+            return Err(invalid!(
+                "an auxiliary gradient was given but the auxiliary head did not run"
+            ));
+        }
+        self.last_train = None;
+        let d_pooled = match &mut self.top {
+            Top::Classifier(d) => d.backward(d_out),
+            Top::Projection(p) => p.backward(d_out),
+        };
+        let layers = self.cells.len();
+        // Slot 0: the stem; slot i + 1: cell i's output.
+        let mut ds: Vec<Option<Array4<T>>> = vec![None; layers + 1];
+        ds[layers] = Some(global_avg_pool::global_avg_pool_backward(
+            &d_pooled,
+            self.pooled_hw,
+        ));
+        for i in (0..layers).rev() {
+            let mut d = ds[i + 1]
+                .take()
+                .unwrap_or_else(|| Array4::from_elem(self.out_dims[i + 1], T::ZERO));
+            if i == self.aux_index {
+                if let Some(orig) = self.aux_cell_out.take() {
+                    d = relu::relu_backward(&orig, &d);
+                    if let (Some(da), Some(aux)) = (d_aux, &mut self.auxiliary_head) {
+                        let mut slot = Some(d);
+                        add_into(&mut slot, aux.backward(da));
+                        d = slot.expect("set");
+                    }
+                }
+            }
+            let (d0, d1) = self.cells[i].backward(&d);
+            add_into(&mut ds[i.max(1) - 1], d0);
+            add_into(&mut ds[i], d1);
+        }
+        let d_stem = ds[0].take().expect("stem gradient");
+        Ok(self.stem.backward(&d_stem))
+    }
+
+    /// Visits every parameter as `(name, shape, value, grad)`, in state-dict order.
+    pub fn visit_params(&mut self, f: &mut ParamVisitor<'_, T>) {
+        self.stem.visit_params("stem.", f);
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            c.visit_params(&format!("cells.{i}."), f);
+        }
+        if let Some(a) = &mut self.auxiliary_head {
+            a.visit_params("auxiliary_head.", f);
+        }
+        match &mut self.top {
+            Top::Classifier(d) => d.visit_params("classifier.", f),
+            Top::Projection(p) => p.visit_params("head.", f),
+        }
+    }
+
+    /// Sets every parameter gradient to zero.
+    pub fn zero_grad(&mut self) {
+        self.visit_params(&mut |_, _, _, g| g.fill(T::ZERO));
+    }
+
+    /// Visits every state-dict entry (parameters and buffers) in PyTorch order.
+    pub fn visit_state(&self, f: &mut StateVisitor<'_, T>) {
+        self.stem.visit_state("stem.", f);
+        for (i, c) in self.cells.iter().enumerate() {
+            c.visit_state(&format!("cells.{i}."), f);
+        }
+        if let Some(a) = &self.auxiliary_head {
+            a.visit_state("auxiliary_head.", f);
+        }
+        match &self.top {
+            Top::Classifier(d) => d.visit_state("classifier.", f),
+            Top::Projection(p) => p.visit_state("head.", f),
+        }
+    }
+
+    /// Like [`Network::visit_state`], with writable values.
+    pub fn visit_state_mut(&mut self, f: &mut StateMutVisitor<'_, T>) {
+        self.stem.visit_state_mut("stem.", f);
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            c.visit_state_mut(&format!("cells.{i}."), f);
+        }
+        if let Some(a) = &mut self.auxiliary_head {
+            a.visit_state_mut("auxiliary_head.", f);
+        }
+        match &mut self.top {
+            Top::Classifier(d) => d.visit_state_mut("classifier.", f),
+            Top::Projection(p) => p.visit_state_mut("head.", f),
+        }
+    }
+}
+
+/// Every edge input must be an earlier state, every concat index a state.
+fn check_wiring(cell: &CellGenotype, which: &str) -> Result<()> {
+    if cell.edges.is_empty() || cell.edges.len() % 2 != 0 {
+        return Err(invalid!(
+            "{which} cell: needs 2 edges per node, got {} edges",
+            cell.edges.len()
+        ));
+    }
+    for (k, &(op, input)) in cell.edges.iter().enumerate() {
+        if input >= 2 + k / 2 {
+            return Err(invalid!(
+                "{which} cell: edge {k} ({}) reads state {input}, not yet computed",
+                op.name()
+            ));
+        }
+    }
+    let states = 2 + cell.nodes();
+    if cell.concat.is_empty() || cell.concat.iter().any(|&i| i >= states) {
+        return Err(invalid!(
+            "{which} cell: concat {:?} must name states below {states}",
+            cell.concat
+        ));
+    }
+    Ok(())
+}
+
+/// Each reduction halves an even size; the auxiliary head needs 8×8 to 10×10.
+fn check_spatial(config: &NetworkConfig, kind: NetworkKind) -> Result<()> {
+    let mut size = config.image_size;
+    if size == 0 {
+        return Err(invalid!("image size must be > 0"));
+    }
+    for i in 0..config.layers {
+        if is_reduction(i, config.layers) {
+            if size % 2 != 0 {
+                return Err(invalid!(
+                    "image size {}: reduction cell {i} needs an even input, got {size}×{size}",
+                    config.image_size
+                ));
+            }
+            size /= 2;
+        }
+        if i == 2 * config.layers / 3
+            && config.auxiliary
+            && kind == NetworkKind::Eval
+            && !(8..=10).contains(&size)
+        {
+            return Err(invalid!(
+                "image size {} is too small for the auxiliary head: it needs an 8×8 map after cell {i}, got {size}×{size} (use 32×32 inputs or no auxiliary head)",
+                config.image_size
+            ));
+        }
+    }
+    Ok(())
+}
