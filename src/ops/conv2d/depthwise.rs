@@ -45,8 +45,14 @@ pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
                 for kx in 0..kw {
                     let wv = wk[ky * kw + kx];
                     let xrow = &xp[base + kx * dx..];
-                    for (ox, acc) in yrow.iter_mut().enumerate() {
-                        *acc = wv.mul_add(xrow[ox * sx], *acc);
+                    if sx == 1 {
+                        for (acc, &xv) in yrow.iter_mut().zip(&xrow[..g.ow]) {
+                            *acc = wv.mul_add(xv, *acc);
+                        }
+                    } else {
+                        for (ox, acc) in yrow.iter_mut().enumerate() {
+                            *acc = wv.mul_add(xrow[ox * sx], *acc);
+                        }
                     }
                 }
             }
@@ -81,9 +87,14 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
                 let wv = wk[ky * kw + kx];
                 for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
                     let base = (oy * sy + ky * dy) * wp + kx * dx;
-                    for (ox, &gv) in dyrow.iter().enumerate() {
-                        let t = &mut dxp[base + ox * sx];
-                        *t += wv * gv;
+                    if sx == 1 {
+                        for (t, &gv) in dxp[base..base + g.ow].iter_mut().zip(dyrow) {
+                            *t += wv * gv;
+                        }
+                    } else {
+                        for (ox, &gv) in dyrow.iter().enumerate() {
+                            dxp[base + ox * sx] += wv * gv;
+                        }
                     }
                 }
             }
@@ -102,6 +113,11 @@ pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dyv: &[T]) -> Vec<
     if dw.is_empty() {
         return dw;
     }
+    // Offset of tap (ky, kx) from a window's origin in the padded plane.
+    let taps: Vec<usize> = (0..kh)
+        .flat_map(|ky| (0..kw).map(move |kx| ky * dy * wp + kx * dx))
+        .collect();
+    let span = taps.last().copied().unwrap_or(0) + 1;
     dw.par_chunks_mut(kh * kw)
         .enumerate()
         .for_each_init(Vec::new, |xp, (c, acc)| {
@@ -114,11 +130,9 @@ pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dyv: &[T]) -> Vec<
                 for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
                     for (ox, &gv) in dyrow.iter().enumerate() {
                         let origin = oy * sy * wp + ox * sx;
-                        for ky in 0..kh {
-                            for kx in 0..kw {
-                                let a = &mut acc[ky * kw + kx];
-                                *a = gv.mul_add(xp[origin + ky * dy * wp + kx * dx], *a);
-                            }
+                        let window = &xp[origin..origin + span];
+                        for (a, &t) in acc.iter_mut().zip(&taps) {
+                            *a = gv.mul_add(window[t], *a);
                         }
                     }
                 }
