@@ -24,12 +24,9 @@ fn assert_bad_input(args: &[&str]) -> String {
     err
 }
 
-/// Needs `model::count_parameters`, which is `todo!()` on the genotype branch:
-/// run with `--ignored` (or drop the attribute) once it has landed in main.
 /// 3,349,342 is the PyTorch DARTS count for DARTS_V2 at C=36, 20 layers
 /// (DESIGN 2, "Reference figures").
 #[test]
-#[ignore = "needs model::count_parameters from the model branch"]
 fn show_darts_v2_prints_text_hash_and_published_parameter_count() {
     let out = csnas(&["genotype", "show", "DARTS_V2"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -137,5 +134,43 @@ fn every_show_flag_has_help_text() {
             .map_or(rest, |r| &r[r.find('>').unwrap() + 1..]);
         let description = rest.split("[default:").next().unwrap().trim();
         assert!(!description.is_empty(), "{flag} has no help text: {help}");
+    }
+}
+
+/// The other two reference figures of DESIGN 2 (PyTorch DARTS, checked):
+/// DARTS_V2 with the auxiliary head 3,825,768; DARTS_V1 3,169,414.
+#[test]
+fn show_prints_the_published_counts_with_auxiliary_and_for_darts_v1() {
+    for (args, expected) in [
+        (
+            &[
+                "genotype",
+                "show",
+                "DARTS_V2",
+                "--channels",
+                "36",
+                "--layers",
+                "20",
+                "--auxiliary",
+            ][..],
+            "parameters: 3825768",
+        ),
+        (
+            &[
+                "genotype",
+                "show",
+                "DARTS_V1",
+                "--channels",
+                "36",
+                "--layers",
+                "20",
+            ][..],
+            "parameters: 3169414",
+        ),
+    ] {
+        let out = csnas(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.lines().any(|l| l == expected), "{args:?}: {stdout}");
     }
 }
