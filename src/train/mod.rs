@@ -21,6 +21,7 @@ pub mod nt_xent;
 pub mod pirl_nce;
 pub mod schedule;
 pub mod sgd;
+pub mod trial;
 
 mod rows;
 
