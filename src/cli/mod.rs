@@ -8,6 +8,7 @@
 //! failed check), and clap's own code (2) for usage errors.
 
 pub mod genotype;
+pub mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Compare every op of a backend (default cuda) against the CPU reference.
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -61,6 +64,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
     }
 }
 
