@@ -30,7 +30,10 @@ fn main() {
             Ok(ptx) if missing_entry(&ptx, k).is_some() => {
                 failed += 1;
                 let entry = missing_entry(&ptx, k).unwrap_or_default();
-                eprintln!("FAIL kernels/{}.cu: no entry point {entry} in the PTX", k.name);
+                eprintln!(
+                    "FAIL kernels/{}.cu: no entry point {entry} in the PTX",
+                    k.name
+                );
             }
             Ok(ptx) => println!(
                 "ok   kernels/{}.cu  ({} entry points, {} bytes of PTX)",
