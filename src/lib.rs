@@ -14,6 +14,7 @@
 //! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
+//! - [`bench`]: timing of the search network's training step (`csnas bench`).
 //! - [`cli`]: the command line, a thin layer over the library.
 //!
 //! # The determinism contract (DESIGN 3.1)
@@ -28,6 +29,7 @@
 //!    written as `mul_add`.
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod error;

@@ -7,6 +7,7 @@
 //! [`Error::exit_code`](crate::Error::exit_code) (2 for bad input, 1 for a
 //! failed check), and clap's own code (2) for usage errors.
 
+pub mod bench;
 pub mod genotype;
 
 use std::ffi::OsString;
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Time the search network's training step on the CPU (median, op shares, peak memory).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -61,6 +64,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
 
