@@ -16,6 +16,7 @@
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
 //! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
 //! - [`verify`]: per-op comparison of two backends with stated tolerances.
+//! - [`bench`]: timing of the search network's training step (`csnas bench`).
 //! - [`cli`]: the command line, a thin layer over the library.
 //!
 //! # The determinism contract (DESIGN 3.1)
@@ -31,6 +32,7 @@
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
 pub mod backend;
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod error;

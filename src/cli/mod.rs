@@ -7,6 +7,7 @@
 //! [`Error::exit_code`](crate::Error::exit_code) (2 for bad input, 1 for a
 //! failed check), and clap's own code (2) for usage errors.
 
+pub mod bench;
 pub mod genotype;
 pub mod verify;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Genotype(genotype::GenotypeArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
     Verify(verify::VerifyArgs),
+    /// Time the search network's training step on the CPU (median, op shares, peak memory).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
         Command::Verify(args) => verify::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
 
