@@ -8,6 +8,8 @@
 //! failed check), and clap's own code (2) for usage errors.
 
 pub mod genotype;
+pub mod linear_eval;
+pub mod progress;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -29,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
+    LinearEval(linear_eval::LinearEvalArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -61,6 +65,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::LinearEval(args) => linear_eval::run(args, out),
     }
 }
 
