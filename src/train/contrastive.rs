@@ -177,7 +177,7 @@ fn check(spec: &ContrastiveSpec, indices: &[usize]) -> Result<()> {
             return Err(invalid!(
                 "contrastive trial: PIRL needs 2(B − 1) = {k} negatives besides each image, \
                  but has {n} images; use more images or a batch size ≤ {}",
-                (n + 1) / 2
+                n.div_ceil(2)
             ));
         }
     }
