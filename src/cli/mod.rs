@@ -10,6 +10,7 @@
 pub mod genotype;
 pub mod linear_eval;
 pub mod progress;
+pub mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -33,6 +34,8 @@ pub enum Command {
     Genotype(genotype::GenotypeArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
+    /// Compare every op of a backend (default cuda) against the CPU reference.
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
     }
 }
 
