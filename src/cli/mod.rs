@@ -9,6 +9,8 @@
 
 pub mod bench;
 pub mod genotype;
+pub mod linear_eval;
+pub mod progress;
 pub mod verify;
 
 use std::ffi::OsString;
@@ -31,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
+    LinearEval(linear_eval::LinearEvalArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
@@ -67,6 +71,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Verify(args) => verify::run(args, out),
         Command::Bench(args) => bench::run(args, out),
     }
