@@ -15,12 +15,14 @@
 //! - [`sgd`]: SGD with momentum and weight decay (PyTorch semantics),
 //!   `clip_grad_norm`.
 //! - [`schedule`]: cosine annealing, step decay, linear drop-path.
+//! - [`supervised`]: the supervised training loop and evaluation (labels).
 
 pub mod cross_entropy;
 pub mod nt_xent;
 pub mod pirl_nce;
 pub mod schedule;
 pub mod sgd;
+pub mod supervised;
 pub mod trial;
 
 mod rows;
