@@ -8,6 +8,9 @@
 //! failed check), and clap's own code (2) for usage errors.
 
 pub mod genotype;
+pub mod predict;
+mod progress;
+pub mod train;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -29,6 +32,10 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
+    Train(train::TrainArgs),
+    /// Write a trained network's per-image logits as CSV.
+    Predict(predict::PredictArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -61,6 +68,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::Train(args) => train::run(args, out),
+        Command::Predict(args) => predict::run(args, out),
     }
 }
 
