@@ -100,7 +100,9 @@ impl SupervisedConfig {
 
     /// The built-in 8×8 digits: a small network (C=16, 5 layers, no auxiliary
     /// head: its 8×8 map would need 32×32 inputs), zero-padded random crops
-    /// (padding 1), no drop path, 30 epochs, batch 64, lr 0.05 cosine.
+    /// (padding 1), no drop path, 20 epochs, batch 64, lr 0.05 cosine, clipping
+    /// at 5. `csnas train --genotype DARTS_V2` (seed 0) reaches 99.16% on the
+    /// held-out 359 digits in about 2.5 minutes on 2 cores.
     pub fn digits() -> Self {
         SupervisedConfig {
             network: NetworkConfig {
@@ -111,7 +113,7 @@ impl SupervisedConfig {
                 in_channels: 1,
                 image_size: 8,
             },
-            epochs: 30,
+            epochs: 20,
             batch_size: 64,
             sgd: SgdConfig::darts(0.05),
             lr_min: 0.0,
