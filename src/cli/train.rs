@@ -204,7 +204,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
         ),
     )?;
     let (tx, rx) = mpsc::channel::<String>();
-    let result = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             crate::parallel::with_threads(args.threads, || {
                 train_and_save(&args, &genotype, &spec, &cfg, &data, tx)
@@ -220,8 +220,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             .join()
             .map_err(|_| Error::invalid("training thread panicked"))?;
         written.and(trained)
-    });
-    result
+    })
 }
 
 /// Trains (progress bar per epoch on stderr, one line per epoch sent to `lines`)

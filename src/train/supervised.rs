@@ -181,7 +181,7 @@ impl SupervisedConfig {
                 "supervised: auxiliary weight and minimum lr must be ≥ 0"
             ));
         }
-        if self.grad_clip.is_some_and(|c| !(c > 0.0)) {
+        if self.grad_clip.is_some_and(|c| c.is_nan() || c <= 0.0) {
             return Err(invalid!("supervised: gradient clipping must be > 0"));
         }
         self.sgd.validate()?;
