@@ -7,10 +7,12 @@
 //! [`Error::exit_code`](crate::Error::exit_code) (2 for bad input, 1 for a
 //! failed check), and clap's own code (2) for usage errors.
 
+pub mod bench;
 pub mod genotype;
 pub mod predict;
 mod progress;
 pub mod train;
+pub mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -36,6 +38,10 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
     Predict(predict::PredictArgs),
+    /// Compare every op of a backend (default cuda) against the CPU reference.
+    Verify(verify::VerifyArgs),
+    /// Time the search network's training step on the CPU (median, op shares, peak memory).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -70,6 +76,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Genotype(args) => genotype::run(args, out),
         Command::Train(args) => train::run(args, out),
         Command::Predict(args) => predict::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
 
