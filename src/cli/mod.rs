@@ -10,7 +10,9 @@
 pub mod bench;
 pub mod genotype;
 pub mod linear_eval;
+pub mod predict;
 pub mod progress;
+pub mod train;
 pub mod verify;
 
 use std::ffi::OsString;
@@ -35,6 +37,10 @@ pub enum Command {
     Genotype(genotype::GenotypeArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
+    /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
+    Train(train::TrainArgs),
+    /// Write a trained network's per-image logits as CSV.
+    Predict(predict::PredictArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
@@ -72,6 +78,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
+        Command::Train(args) => train::run(args, out),
+        Command::Predict(args) => predict::run(args, out),
         Command::Verify(args) => verify::run(args, out),
         Command::Bench(args) => bench::run(args, out),
     }

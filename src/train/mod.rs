@@ -18,6 +18,7 @@
 //! - [`trial`] / [`contrastive`]: one contrastive search trial (the loop
 //!   that uses the pieces above); [`linear_eval`]: frozen-encoder linear
 //!   evaluation.
+//! - [`supervised`]: the supervised training loop and evaluation (labels).
 
 pub mod contrastive;
 pub mod cross_entropy;
@@ -26,6 +27,7 @@ pub mod nt_xent;
 pub mod pirl_nce;
 pub mod schedule;
 pub mod sgd;
+pub mod supervised;
 pub mod trial;
 
 mod rows;

@@ -1,0 +1,133 @@
+//! `csnas predict`: per-image logits of a trained evaluation network, as CSV.
+//!
+//! Why: a checkpoint from `csnas train` (or a PyTorch DARTS one with csnas
+//! metadata) is useful beyond its accuracy line — its logits can be compared
+//! with another implementation's, bit for bit. The network is rebuilt from
+//! the checkpoint alone (genotype and settings from its metadata, see
+//! [`crate::model::checkpoint::metadata`]) and run in evaluation mode.
+//!
+//! Output, on stdout: a header `index,label,logit_0,…,logit_{K-1}`, then one
+//! row per image, `index` being the image's position in its data set (the test
+//! batch for `cifar10:`). Logits are printed with Rust's `{}` Display for f32,
+//! which writes the shortest decimal that parses back to the same f32, so the
+//! CSV round-trips exactly (`"…".parse::<f32>()` gives the same bits).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::train::{load_split, normalization};
+use crate::data::DataSpec;
+use crate::data::augment::AugmentConfig;
+use crate::error::Result;
+use crate::invalid;
+use crate::model::checkpoint::{load_checkpoint, match_state, read_network_metadata};
+use crate::model::{Network, NetworkKind};
+use crate::rng::StreamPath;
+use crate::train::supervised::for_each_logits;
+
+/// Which part of the data to predict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SplitPart {
+    Test,
+    Train,
+    All,
+}
+
+/// Arguments of `csnas predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A checkpoint written by `csnas train --out` (network `eval`).
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub model: PathBuf,
+    /// Data: `digits`, `cifar10:PATH` or `folder:PATH`.
+    #[arg(long, value_name = "SPEC", default_value = "digits")]
+    pub data: String,
+    /// The part of the data: the held-out test part (the seeded split of
+    /// `csnas train`, or CIFAR-10's test batch), the training part, or all.
+    #[arg(long, value_enum, default_value_t = SplitPart::Test)]
+    pub split: SplitPart,
+    /// Seed of the train/test split; default: the checkpoint's `seed` metadata, else 0.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Images per forward pass (does not change the logits' bits).
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+}
+
+/// Runs `csnas predict`, writing the CSV to `out`.
+pub fn run(args: PredictArgs, out: &mut dyn Write) -> Result<()> {
+    let spec: DataSpec = args.data.parse()?;
+    let (entries, meta) = load_checkpoint::<f32>(&args.model)?;
+    let desc = read_network_metadata(&args.model, &meta)?;
+    if desc.kind != "eval" {
+        return Err(invalid!(
+            "{}: holds a '{}' network; predict needs an evaluation network",
+            args.model.display(),
+            desc.kind
+        ));
+    }
+    let seed = match (args.seed, meta.get("seed")) {
+        (Some(s), _) => s,
+        (None, Some(s)) => s.parse().map_err(|_| {
+            invalid!(
+                "{}: metadata 'seed' is '{s}', expected a whole number",
+                args.model.display()
+            )
+        })?,
+        (None, None) => 0,
+    };
+    let mut net = Network::<f32>::new(
+        &desc.genotype,
+        &desc.config,
+        NetworkKind::Eval,
+        &StreamPath::root(0).child("init"),
+    )?;
+    let expected: Vec<(String, Vec<usize>)> = net
+        .state_dict()
+        .into_iter()
+        .map(|e| (e.name, e.shape))
+        .collect();
+    net.load_state_dict(&match_state(&args.model, &expected, entries)?)?;
+
+    let data = load_split(&spec, seed)?;
+    let (ds, indices) = match args.split {
+        SplitPart::Test => (data.test(), data.test_idx.clone()),
+        SplitPart::Train => (&data.loaded.train, data.train_idx.clone()),
+        SplitPart::All => (&data.loaded.train, (0..data.loaded.train.len()).collect()),
+    };
+    let cfg = &desc.config;
+    if ds.channels != cfg.in_channels {
+        return Err(invalid!(
+            "{}: the network takes {}-channel images, {spec} has {}",
+            args.model.display(),
+            cfg.in_channels,
+            ds.channels
+        ));
+    }
+    let augment = AugmentConfig {
+        normalize: normalization(&spec),
+        ..AugmentConfig::none(cfg.image_size)
+    };
+    let mut csv = String::from("index,label");
+    for k in 0..cfg.classes {
+        csv.push_str(&format!(",logit_{k}"));
+    }
+    csv.push('\n');
+    for_each_logits(
+        &mut net,
+        ds,
+        &indices,
+        &augment,
+        args.batch_size,
+        &mut |i, row| {
+            csv.push_str(&format!("{i},{}", ds.labels[i]));
+            for v in row {
+                csv.push_str(&format!(",{v}"));
+            }
+            csv.push('\n');
+        },
+    )?;
+    super::write_out(out, &csv)
+}

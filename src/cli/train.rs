@@ -1,0 +1,292 @@
+//! `csnas train`: supervised training of a genotype's evaluation network with
+//! labels (DESIGN §2 "Final evaluation"), and the data split that `csnas
+//! predict` shares with it.
+//!
+//! Why here: after a search, the winning genotype is trained and scored with
+//! labels; this command turns flags into a [`SupervisedConfig`] (a preset, then
+//! the flags given), runs [`train_supervised`], prints one line per epoch and
+//! the final `test accuracy: X%`, and can save a checkpoint whose metadata
+//! describes the network (and the seed and data of the split).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use clap::Args;
+
+use crate::data::augment::Normalize;
+use crate::data::batch::{Portion, split};
+use crate::data::{self, DataSpec, Dataset, Loaded};
+use crate::error::{Error, Result};
+use crate::genotype::Genotype;
+use crate::invalid;
+use crate::model::checkpoint::{network_metadata, save_checkpoint};
+use crate::rng::StreamPath;
+use crate::train::supervised::{Event, SupervisedConfig, train_supervised};
+
+/// Fraction of a data set without an official test part (digits, folders)
+/// held out for testing.
+pub const TEST_FRACTION: f64 = 0.2;
+
+/// Arguments of `csnas train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// A built-in genotype name (DARTS_V2, …) or the DARTS text form.
+    #[arg(long, value_name = "NAME|TEXT")]
+    pub genotype: String,
+    /// Data: `digits` (20% held out by a seeded split), `cifar10:PATH` (its test
+    /// batch is the test set) or `folder:PATH` (20% held out).
+    #[arg(long, value_name = "SPEC", default_value = "digits")]
+    pub data: String,
+    /// Settings to start from: `darts` (the DARTS CIFAR-10 protocol) or `digits`;
+    /// default `digits` for the digits data, `darts` otherwise.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Initial channels C (even).
+    #[arg(long)]
+    pub channels: Option<usize>,
+    /// Number of cells.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Base learning rate of the cosine schedule.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Auxiliary head on or off (`true`/`false`; needs 32×32 inputs).
+    #[arg(long, value_name = "BOOL")]
+    pub auxiliary: Option<bool>,
+    /// Cutout square side in pixels (0 = off).
+    #[arg(long)]
+    pub cutout: Option<usize>,
+    /// Final drop-path probability (rises linearly from 0).
+    #[arg(long)]
+    pub drop_path: Option<f64>,
+    /// Master seed of every random draw (split, init, order, augmentation, drop path).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0 = all cores); results are identical for any count.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Save the trained network as a safetensors checkpoint (PyTorch DARTS names).
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// A data source with its train and test indices.
+pub struct SplitData {
+    pub loaded: Loaded,
+    pub train_idx: Vec<usize>,
+    /// Indices into [`SplitData::test`].
+    pub test_idx: Vec<usize>,
+}
+
+impl SplitData {
+    /// The data set the test indices refer to.
+    pub fn test(&self) -> &Dataset {
+        self.loaded.test.as_ref().unwrap_or(&self.loaded.train)
+    }
+}
+
+/// Loads `spec` and splits it: an official test part is used whole; otherwise
+/// [`TEST_FRACTION`] of the samples is held out by [`split`] with the stream
+/// `seed/split`.
+pub fn load_split(spec: &DataSpec, seed: u64) -> Result<SplitData> {
+    let loaded = data::load(spec)?;
+    let n = loaded.train.len();
+    let (train_idx, test_idx) = match &loaded.test {
+        Some(test) => ((0..n).collect(), (0..test.len()).collect()),
+        None => {
+            let mut stream = StreamPath::root(seed).child("split").stream();
+            split(n, Portion::Fraction(TEST_FRACTION), &mut stream)?
+        }
+    };
+    Ok(SplitData {
+        loaded,
+        train_idx,
+        test_idx,
+    })
+}
+
+/// The normalisation a data source is trained and evaluated with: the CIFAR-10
+/// statistics for `cifar10:`, none otherwise (pixels in [0, 1]).
+pub fn normalization(spec: &DataSpec) -> Option<Normalize> {
+    matches!(spec, DataSpec::Cifar10(_)).then(Normalize::cifar10)
+}
+
+impl TrainArgs {
+    /// The preset, then each flag given; input shape and classes from `data`.
+    pub fn config(&self, spec: &DataSpec, data: &Dataset) -> Result<SupervisedConfig> {
+        let preset = self.preset.as_deref().unwrap_or(match spec {
+            DataSpec::Digits => "digits",
+            _ => "darts",
+        });
+        let mut cfg = match preset {
+            "darts" => SupervisedConfig::darts(),
+            "digits" => SupervisedConfig::digits(),
+            other => {
+                return Err(invalid!(
+                    "--preset {other}: unknown preset (expected darts or digits)"
+                ));
+            }
+        };
+        if let Some(c) = self.channels {
+            if c == 0 || c % 2 != 0 {
+                return Err(invalid!("--channels {c}: must be a positive even number"));
+            }
+            cfg.network.channels = c;
+        }
+        for (flag, value, slot) in [
+            ("--layers", self.layers, &mut cfg.network.layers),
+            ("--epochs", self.epochs, &mut cfg.epochs),
+            ("--batch-size", self.batch_size, &mut cfg.batch_size),
+        ] {
+            if let Some(v) = value {
+                if v == 0 {
+                    return Err(invalid!("{flag} 0: must be at least 1"));
+                }
+                *slot = v;
+            }
+        }
+        if let Some(lr) = self.lr {
+            if !(lr > 0.0 && lr.is_finite()) {
+                return Err(invalid!("--lr {lr}: must be a positive number"));
+            }
+            cfg.sgd.lr = lr;
+        }
+        if let Some(p) = self.drop_path {
+            if !(0.0..1.0).contains(&p) {
+                return Err(invalid!("--drop-path {p}: must be in [0, 1)"));
+            }
+            cfg.drop_path = p;
+        }
+        if let Some(a) = self.auxiliary {
+            cfg.network.auxiliary = a;
+        }
+        if let Some(c) = self.cutout {
+            cfg.augment.cutout = (c > 0).then_some(c);
+        }
+        if data.height != data.width {
+            return Err(invalid!(
+                "--data {spec}: images are {}×{}, training needs square images",
+                data.height,
+                data.width
+            ));
+        }
+        cfg.augment.size = data.height;
+        cfg.augment.normalize = normalization(spec);
+        cfg.network.image_size = data.height;
+        cfg.network.in_channels = data.channels;
+        cfg.network.classes = data.classes;
+        Ok(cfg)
+    }
+}
+
+/// Runs `csnas train`, writing per-epoch lines and the result to `out`.
+pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
+    let spec: DataSpec = args.data.parse()?;
+    let genotype = Genotype::parse_or_builtin(&args.genotype)?;
+    let data = load_split(&spec, args.seed)?;
+    let cfg = args.config(&spec, &data.loaded.train)?;
+    super::write_out(
+        out,
+        &format!(
+            "data: {spec} ({} train, {} test images), digest {}\ngenotype: {}\n",
+            data.train_idx.len(),
+            data.test_idx.len(),
+            data.loaded.train.digest().to_hex(),
+            genotype.hash().to_hex()
+        ),
+    )?;
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            crate::parallel::with_threads(args.threads, || {
+                train_and_save(&args, &genotype, &spec, &cfg, &data, tx)
+            })?
+        });
+        let mut written = Ok(());
+        for line in rx {
+            if written.is_ok() {
+                written = super::write_out(out, &line);
+            }
+        }
+        let trained = worker
+            .join()
+            .map_err(|_| Error::invalid("training thread panicked"))?;
+        written.and(trained)
+    })
+}
+
+/// Trains (progress bar per epoch on stderr, one line per epoch sent to `lines`)
+/// and saves the checkpoint if asked.
+fn train_and_save(
+    args: &TrainArgs,
+    genotype: &Genotype,
+    spec: &DataSpec,
+    cfg: &SupervisedConfig,
+    data: &SplitData,
+    lines: mpsc::Sender<String>,
+) -> Result<()> {
+    let epochs = cfg.epochs;
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut on_event = |event: Event<'_>| match event {
+        Event::Batch {
+            epoch,
+            batch,
+            batches,
+            loss,
+        } => {
+            let b = bar.get_or_insert_with(|| {
+                super::progress::bar(
+                    batches as u64,
+                    &format!("epoch {}/{epochs}", epoch + 1),
+                    args.quiet,
+                )
+            });
+            b.set_position(batch as u64 + 1);
+            b.set_message(format!("loss {loss:.4}"));
+        }
+        Event::Epoch(r) => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            let _ = lines.send(format!(
+                "epoch {}/{epochs}: loss {} lr {} drop path {} test accuracy {:.2}%\n",
+                r.epoch + 1,
+                r.train_loss,
+                r.lr,
+                r.drop_path,
+                100.0 * r.test_accuracy
+            ));
+        }
+    };
+    let root = StreamPath::root(args.seed);
+    let (net, outcome) = train_supervised(
+        genotype,
+        cfg,
+        &data.loaded.train,
+        &data.train_idx,
+        data.test(),
+        &data.test_idx,
+        &root,
+        &mut on_event,
+    )?;
+    if let Some(path) = &args.out {
+        let mut meta = network_metadata(genotype, &cfg.network, "eval")?;
+        meta.insert("seed".into(), args.seed.to_string());
+        meta.insert("data".into(), spec.to_string());
+        save_checkpoint(path, &net.state_dict(), &meta)?;
+    }
+    let _ = lines.send(format!(
+        "weights: {}\ntest accuracy: {:.2}%\n",
+        outcome.weights_digest.to_hex(),
+        100.0 * outcome.test_accuracy
+    ));
+    Ok(())
+}
