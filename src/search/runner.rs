@@ -276,4 +276,4 @@ pub fn run_search(
 #[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
