@@ -65,8 +65,9 @@ pub fn audit(
         summary.head.to_hex()
     ));
     let (config_hash, record, trials) = read_log(&ledger)?;
-    let config = SearchConfig::from_record(&record)
-        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", config_hash.to_hex())))?;
+    let config = SearchConfig::from_record(&record).map_err(|e| {
+        Error::CheckFailed(format!("record {} (config): {e}", config_hash.to_hex()))
+    })?;
     if trials.len() > config.trials {
         return Err(Error::CheckFailed(format!(
             "record {}: trial {} is beyond the {} trials the config asks for",
@@ -117,7 +118,12 @@ pub fn audit(
             let (hash, rec) = &trials[t];
             let choices = history_entry(rec).0;
             let genotype = config.space.decode(&choices)?;
-            let outcome = runner.run(t, &genotype, &trial_root(config.seed, t), &mut |_, _, _, _| {})?;
+            let outcome = runner.run(
+                t,
+                &genotype,
+                &trial_root(config.seed, t),
+                &mut |_, _, _, _| {},
+            )?;
             let actual = trial_record(&config, t, rec.parent, &choices, &genotype, &outcome);
             if let Some(diff) = first_difference(rec, &actual) {
                 return Err(Error::CheckFailed(format!(
@@ -125,9 +131,14 @@ pub fn audit(
                     hash.to_hex()
                 )));
             }
-            say(format!("retrain: trial {t} reproduces its losses and weights digest"));
+            say(format!(
+                "retrain: trial {t} reproduces its losses and weights digest"
+            ));
         }
-        say(format!("retrain: {} trials {picked:?} reproduced bit for bit", picked.len()));
+        say(format!(
+            "retrain: {} trials {picked:?} reproduced bit for bit",
+            picked.len()
+        ));
     }
     Ok(AuditReport {
         lines,

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use super::*;
-use crate::search::runner::{history_entry, proposal};
 use crate::search::runner::fake::FakeRunner;
 use crate::search::runner::tests::{TempDir, small_config};
 use crate::search::runner::{Silent, read_log, run_search};
+use crate::search::runner::{history_entry, proposal};
 
 fn fake() -> FakeRunner {
     FakeRunner::new(2)
@@ -49,7 +49,11 @@ fn an_untouched_log_passes_audit_and_replay() {
     let dir = make_log("clean", 11);
     let report = audit(&dir.0, 3, Some(&fake()), &mut |_| {}).unwrap();
     assert_eq!(report.trials, 8);
-    assert!(report.lines.iter().any(|l| l.contains("3 trials")), "{:?}", report.lines);
+    assert!(
+        report.lines.iter().any(|l| l.contains("3 trials")),
+        "{:?}",
+        report.lines
+    );
     let r = replay(&dir.0, &fake(), &Silent).unwrap();
     assert_eq!(r.head, report.head);
 }
@@ -74,7 +78,10 @@ fn flipping_any_byte_of_any_record_fails_audit_naming_that_record() {
             std::fs::write(&path, &bytes).unwrap();
             let e = audit_quiet(&dir.0).unwrap_err();
             assert_eq!(e.exit_code(), 1, "byte {i} of {h}");
-            assert!(e.to_string().contains(&h.to_hex().to_string()), "byte {i}: {e}");
+            assert!(
+                e.to_string().contains(&h.to_hex().to_string()),
+                "byte {i}: {e}"
+            );
         }
         std::fs::write(&path, &original).unwrap();
     }
@@ -103,7 +110,10 @@ fn an_edited_objective_rehashed_consistently_fails_at_the_first_proposal_it_chan
         .expect("the edit must change some later proposal");
     assert!(first >= 3, "start-up trials cannot be affected");
     let e = audit_quiet(&dst.0).unwrap_err().to_string();
-    let named = format!("record {} (trial {first}): proposal", trials[first].0.to_hex());
+    let named = format!(
+        "record {} (trial {first}): proposal",
+        trials[first].0.to_hex()
+    );
     assert!(e.contains(&named), "{e}");
 }
 
@@ -134,9 +144,15 @@ fn replay_of_a_log_from_another_seed_reports_the_first_divergence() {
     });
     let e = replay(&dst.0, &fake(), &Silent).unwrap_err();
     assert_eq!(e.exit_code(), 1);
-    let first = read_log(&Ledger::open_read_only(&dst.0).unwrap()).unwrap().2[0].0;
+    let first = read_log(&Ledger::open_read_only(&dst.0).unwrap())
+        .unwrap()
+        .2[0]
+        .0;
     let e = e.to_string();
-    assert!(e.contains(&format!("record {} (trial 0)", first.to_hex())), "{e}");
+    assert!(
+        e.contains(&format!("record {} (trial 0)", first.to_hex())),
+        "{e}"
+    );
     assert!(e.contains("log has"), "{e}");
 }
 
@@ -145,14 +161,25 @@ fn replay_with_different_training_names_the_record_field_and_epoch() {
     let dir = make_log("salt", 17);
     let other = FakeRunner { salt: 1, ..fake() };
     let e = replay(&dir.0, &other, &Silent).unwrap_err().to_string();
-    assert!(e.contains("(trial 0): epoch_losses, epoch 0: log has"), "{e}");
-    let e = audit(&dir.0, 1, Some(&other), &mut |_| {}).unwrap_err().to_string();
-    assert!(e.contains("retrained record") && e.contains("epoch 0"), "{e}");
+    assert!(
+        e.contains("(trial 0): epoch_losses, epoch 0: log has"),
+        "{e}"
+    );
+    let e = audit(&dir.0, 1, Some(&other), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("retrained record") && e.contains("epoch 0"),
+        "{e}"
+    );
 }
 
 #[test]
 fn retrained_trials_are_a_function_of_the_seed() {
-    assert_eq!(audit::retrain_choice(3, 10, 4), audit::retrain_choice(3, 10, 4));
+    assert_eq!(
+        audit::retrain_choice(3, 10, 4),
+        audit::retrain_choice(3, 10, 4)
+    );
     assert_eq!(audit::retrain_choice(3, 10, 20).len(), 10);
     let picks: Vec<_> = (0..8).map(|s| audit::retrain_choice(s, 10, 3)).collect();
     assert!(picks.iter().any(|p| *p != picks[0]));

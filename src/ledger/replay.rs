@@ -40,8 +40,9 @@ pub fn replay(
 ) -> Result<ReplayReport> {
     let ledger = Ledger::open_read_only(dir)?;
     let (config_hash, record, trials) = read_log(&ledger)?;
-    let config = SearchConfig::from_record(&record)
-        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", config_hash.to_hex())))?;
+    let config = SearchConfig::from_record(&record).map_err(|e| {
+        Error::CheckFailed(format!("record {} (config): {e}", config_hash.to_hex()))
+    })?;
     observer.resumed(0, trials.len());
     let mut history = Vec::with_capacity(trials.len());
     let mut parent = config_hash;
@@ -85,21 +86,51 @@ pub fn first_difference(expected: &TrialRecord, actual: &TrialRecord) -> Option<
     let opt_exact = |e: &Option<Exact>| e.as_ref().map_or("none".into(), exact_text);
     let (e, a) = (expected, actual);
     field("index", e.index.to_string(), a.index.to_string())
-        .or_else(|| field("parent", e.parent.to_hex().to_string(), a.parent.to_hex().to_string()))
-        .or_else(|| field("choices", format!("{:?}", e.choices), format!("{:?}", a.choices)))
+        .or_else(|| {
+            field(
+                "parent",
+                e.parent.to_hex().to_string(),
+                a.parent.to_hex().to_string(),
+            )
+        })
+        .or_else(|| {
+            field(
+                "choices",
+                format!("{:?}", e.choices),
+                format!("{:?}", a.choices),
+            )
+        })
         .or_else(|| field("genotype", e.genotype.clone(), a.genotype.clone()))
         .or_else(|| {
             let (x, y) = (e.genotype_hash.to_hex(), a.genotype_hash.to_hex());
             field("genotype_hash", x.to_string(), y.to_string())
         })
-        .or_else(|| field("streams", format!("{:?}", e.streams), format!("{:?}", a.streams)))
+        .or_else(|| {
+            field(
+                "streams",
+                format!("{:?}", e.streams),
+                format!("{:?}", a.streams),
+            )
+        })
         .or_else(|| epoch_difference(&e.epoch_losses, &a.epoch_losses))
-        .or_else(|| field("objective", opt_exact(&e.objective), opt_exact(&a.objective)))
+        .or_else(|| {
+            field(
+                "objective",
+                opt_exact(&e.objective),
+                opt_exact(&a.objective),
+            )
+        })
         .or_else(|| {
             let (x, y) = (opt_hash(&e.weights_digest), opt_hash(&a.weights_digest));
             field("weights_digest", x, y)
         })
-        .or_else(|| field("status", format!("{:?}", e.status), format!("{:?}", a.status)))
+        .or_else(|| {
+            field(
+                "status",
+                format!("{:?}", e.status),
+                format!("{:?}", a.status),
+            )
+        })
 }
 
 fn epoch_difference(expected: &[Exact], actual: &[Exact]) -> Option<String> {

@@ -17,7 +17,7 @@ use crate::data::batch::subset;
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::ledger::{Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
+use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
 use crate::rng::StreamPath;
 use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
 
@@ -74,7 +74,14 @@ impl TrialRunner for ContrastiveRunner {
         root: &StreamPath,
         progress: Progress<'_>,
     ) -> Result<TrialOutcome> {
-        run_contrastive(genotype, &self.spec, &self.data, &self.indices, root, progress)
+        run_contrastive(
+            genotype,
+            &self.spec,
+            &self.data,
+            &self.indices,
+            root,
+            progress,
+        )
     }
 }
 
@@ -101,9 +108,9 @@ pub fn proposal(config: &SearchConfig, history: &[(Vec<usize>, f64)], t: usize) 
 /// its training root.
 pub fn trial_streams(config: &SearchConfig, t: usize) -> Vec<String> {
     let propose_path = match &config.strategy {
-        Strategy::Tpe(s) if t >= s.n_startup_jobs.max(1) => {
-            StreamPath::root(config.seed).at("propose", t as u64).child("tpe")
-        }
+        Strategy::Tpe(s) if t >= s.n_startup_jobs.max(1) => StreamPath::root(config.seed)
+            .at("propose", t as u64)
+            .child("tpe"),
         _ => random_stream(config.seed, t),
     };
     vec![propose_path.display(), trial_root(config.seed, t).display()]
@@ -149,7 +156,11 @@ pub fn trial_record(
         genotype_hash: genotype.hash(),
         choices: choices.iter().map(|&c| c as u64).collect(),
         streams: trial_streams(config, t),
-        epoch_losses: outcome.epoch_losses.iter().map(|&l| Exact::from_f32(l)).collect(),
+        epoch_losses: outcome
+            .epoch_losses
+            .iter()
+            .map(|&l| Exact::from_f32(l))
+            .collect(),
         objective,
         weights_digest: Some(outcome.weights_digest),
         status,
@@ -179,8 +190,11 @@ pub fn best_trial(trials: &[(Hash, TrialRecord)]) -> Option<&(Hash, TrialRecord)
     best.map(|b| b.0)
 }
 
+/// A verified log: its config record's hash, the record, and the trials.
+pub type LogContents = (Hash, ConfigRecord, Vec<(Hash, TrialRecord)>);
+
 /// The config record and the trials of a verified log.
-pub fn read_log(ledger: &Ledger) -> Result<(Hash, crate::ledger::ConfigRecord, Vec<(Hash, TrialRecord)>)> {
+pub fn read_log(ledger: &Ledger) -> Result<LogContents> {
     let mut chain = ledger.records()?.into_iter();
     let (config_hash, config) = match chain.next() {
         Some((h, Record::Config(c))) => (h, c),
@@ -250,7 +264,12 @@ pub fn run_search(
     let mut history: Vec<(Vec<usize>, f64)> = Vec::with_capacity(config.trials);
     for (h, t) in &trials {
         config.space.decode(&history_entry(t).0).map_err(|e| {
-            invalid!("{}: record {} (trial {}): {e}", dir.display(), h.to_hex(), t.index)
+            invalid!(
+                "{}: record {} (trial {}): {e}",
+                dir.display(),
+                h.to_hex(),
+                t.index
+            )
         })?;
         history.push(history_entry(t));
     }

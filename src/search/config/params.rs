@@ -59,7 +59,9 @@ impl<'a> Reader<'a> {
                 "config record: hyper-parameter {} is '{k}', expected '{key}'",
                 self.at
             )),
-            None => Err(invalid!("config record: hyper-parameter '{key}' is missing")),
+            None => Err(invalid!(
+                "config record: hyper-parameter '{key}' is missing"
+            )),
         }
     }
     pub(super) fn get<T: FromStr>(&mut self, key: &str) -> Result<T> {

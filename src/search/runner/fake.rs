@@ -47,7 +47,10 @@ impl TrialRunner for FakeRunner {
         h.update(&root.encode());
         h.update(&self.salt.to_le_bytes());
         let mut stream = root.child("fake").stream();
-        let base = 0.5 + 4.0 * (u32::from_le_bytes(h.finalize().as_bytes()[..4].try_into().unwrap()) as f32 / u32::MAX as f32);
+        let base = 0.5
+            + 4.0
+                * (u32::from_le_bytes(h.finalize().as_bytes()[..4].try_into().unwrap()) as f32
+                    / u32::MAX as f32);
         let mut epoch_losses = Vec::new();
         for e in 0..self.epochs {
             let loss = base * (1.0 - 0.1 * e as f32) + 0.01 * stream.uniform_f32();

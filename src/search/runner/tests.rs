@@ -80,7 +80,11 @@ fn resuming_with_a_different_config_is_refused_naming_the_difference() {
     other.spec.batch_size = 32;
     let e = run_search(&dir.0, &other, &fake(), &Silent).unwrap_err();
     assert_eq!(e.exit_code(), 2);
-    assert!(e.to_string().contains("batch_size: log has 64, this run has 32"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("batch_size: log has 64, this run has 32"),
+        "{e}"
+    );
 }
 
 #[test]
