@@ -21,6 +21,7 @@ use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective};
 
 mod params;
+pub use params::config_differences;
 use params::{Reader, Writer};
 
 /// How proposals are made.
@@ -362,56 +363,6 @@ fn plain_sgd(lr: f64) -> SgdConfig {
         weight_decay: 0.0,
         nesterov: false,
     }
-}
-
-/// What differs between two config records, one line per field, e.g.
-/// `seed: log has 1, this run has 2`; empty when they are equal.
-pub fn config_differences(log: &ConfigRecord, new: &ConfigRecord) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = |name: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{name}: log has {a}, this run has {b}"));
-        }
-    };
-    field(
-        "schema_version",
-        log.schema_version.to_string(),
-        new.schema_version.to_string(),
-    );
-    field(
-        "search_space",
-        log.search_space.clone(),
-        new.search_space.clone(),
-    );
-    field("encoding", log.encoding.clone(), new.encoding.clone());
-    field("objective", log.objective.clone(), new.objective.clone());
-    field("seed", log.seed.to_string(), new.seed.to_string());
-    field(
-        "data_digest",
-        log.data_digest.to_hex().to_string(),
-        new.data_digest.to_hex().to_string(),
-    );
-    field("backend", log.backend.clone(), new.backend.clone());
-    let value = |hp: &[(String, String)], k: &str| {
-        (hp.iter().find(|(name, _)| name == k)).map_or("(absent)".to_owned(), |(_, v)| v.clone())
-    };
-    let mut keys: Vec<&String> = log.hyper_parameters.iter().map(|(k, _)| k).collect();
-    for (k, _) in &new.hyper_parameters {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    for k in keys {
-        field(
-            k,
-            value(&log.hyper_parameters, k),
-            value(&new.hyper_parameters, k),
-        );
-    }
-    if out.is_empty() && log != new {
-        out.push("hyper-parameters: same values in a different order".into());
-    }
-    out
 }
 
 #[cfg(test)]

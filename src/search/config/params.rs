@@ -1,5 +1,6 @@
 //! The ordered name/value text pairs of a config record, written and read in
-//! one fixed order, and the augmentation pipeline's spelling in them.
+//! one fixed order; the augmentation pipeline's spelling in them; and the
+//! field-by-field difference of two config records.
 //!
 //! Why a strict reader: the record must round-trip exactly, so values are
 //! read in the order they were written, each must parse, and nothing may be
@@ -11,6 +12,7 @@ use std::str::FromStr;
 use crate::data::augment::{AugmentConfig, ColorJitter, Geometry, Normalize};
 use crate::error::Result;
 use crate::invalid;
+use crate::ledger::ConfigRecord;
 
 /// Collects pairs; floats use `Display` (Rust's shortest round-trip form).
 #[derive(Default)]
@@ -180,4 +182,54 @@ pub(super) fn read_augment(p: &mut Reader<'_>) -> Result<AugmentConfig> {
         normalize,
         cutout,
     })
+}
+
+/// What differs between two config records, one line per field, e.g.
+/// `seed: log has 1, this run has 2`; empty when they are equal.
+pub fn config_differences(log: &ConfigRecord, new: &ConfigRecord) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{name}: log has {a}, this run has {b}"));
+        }
+    };
+    field(
+        "schema_version",
+        log.schema_version.to_string(),
+        new.schema_version.to_string(),
+    );
+    field(
+        "search_space",
+        log.search_space.clone(),
+        new.search_space.clone(),
+    );
+    field("encoding", log.encoding.clone(), new.encoding.clone());
+    field("objective", log.objective.clone(), new.objective.clone());
+    field("seed", log.seed.to_string(), new.seed.to_string());
+    field(
+        "data_digest",
+        log.data_digest.to_hex().to_string(),
+        new.data_digest.to_hex().to_string(),
+    );
+    field("backend", log.backend.clone(), new.backend.clone());
+    let value = |hp: &[(String, String)], k: &str| {
+        (hp.iter().find(|(name, _)| name == k)).map_or("(absent)".to_owned(), |(_, v)| v.clone())
+    };
+    let mut keys: Vec<&String> = log.hyper_parameters.iter().map(|(k, _)| k).collect();
+    for (k, _) in &new.hyper_parameters {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        field(
+            k,
+            value(&log.hyper_parameters, k),
+            value(&new.hyper_parameters, k),
+        );
+    }
+    if out.is_empty() && log != new {
+        out.push("hyper-parameters: same values in a different order".into());
+    }
+    out
 }
