@@ -124,7 +124,7 @@ pub fn run(args: ShowArgs, out: &mut dyn Write) -> Result<()> {
         return write_out(out, &format!("{text}\n"));
     }
     let mut text = format!(
-        "config {}  seed {}  {} space, {} nodes  {}  {} trials\n",
+        "config {}  seed {}  {} encoding, {}  {}  {} trials\n",
         &config_hash.to_hex()[..12],
         config.seed,
         config.encoding,
