@@ -14,6 +14,9 @@
 //! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
+//! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
+//! - [`verify`]: per-op comparison of two backends with stated tolerances.
+//! - [`bench`]: timing of the search network's training step (`csnas bench`).
 //! - [`cli`]: the command line, a thin layer over the library.
 //!
 //! # The determinism contract (DESIGN 3.1)
@@ -28,6 +31,8 @@
 //!    written as `mul_add`.
 //! 5. Non-deterministic facts (time, host, versions) are never hashed.
 
+pub mod backend;
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod error;
@@ -40,6 +45,7 @@ pub mod real;
 pub mod rng;
 pub mod search;
 pub mod train;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use genotype::{Cell, Genotype, Op};

@@ -8,10 +8,14 @@
 //! failed check), and clap's own code (2) for usage errors.
 
 pub mod audit;
+pub mod bench;
 pub mod genotype;
+pub mod linear_eval;
+pub mod progress;
 pub mod replay;
 pub mod search;
 pub mod show;
+pub mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -41,6 +45,12 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
     Show(show::ShowArgs),
+    /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
+    LinearEval(linear_eval::LinearEvalArgs),
+    /// Compare every op of a backend (default cuda) against the CPU reference.
+    Verify(verify::VerifyArgs),
+    /// Time the search network's training step on the CPU (median, op shares, peak memory).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the process exit code.
@@ -77,6 +87,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
+        Command::LinearEval(args) => linear_eval::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
 

@@ -190,6 +190,34 @@ impl<T: Real> Network<T> {
         drop_prob: f64,
         rng: &StreamPath,
     ) -> Result<Output<T>> {
+        let (pooled, aux_logits) = self.trunk(x, train, drop_prob, rng)?;
+        let logits = match &mut self.top {
+            Top::Classifier(d) => d.forward(&pooled),
+            Top::Projection(p) => p.forward(&pooled),
+        };
+        self.last_train = Some(train);
+        Ok(Output { logits, aux_logits })
+    }
+
+    /// The trunk's global-average-pooled features (N, C_prev), before the
+    /// classifier or projection head, in evaluation mode (BatchNorm running
+    /// statistics, no auxiliary head, no drop path): the frozen-encoder
+    /// features of linear evaluation. Same arithmetic as [`Network::forward`]
+    /// up to the pooling; a later `backward` is refused.
+    pub fn features(&mut self, x: &Array4<T>) -> Result<Array2<T>> {
+        self.last_train = None;
+        let (pooled, _) = self.trunk(x, false, 0.0, &StreamPath::root(0))?;
+        Ok(pooled)
+    }
+
+    /// Stem, cells and global pooling; the auxiliary logits when they ran.
+    fn trunk(
+        &mut self,
+        x: &Array4<T>,
+        train: bool,
+        drop_prob: f64,
+        rng: &StreamPath,
+    ) -> Result<(Array2<T>, Option<Array2<T>>)> {
         let (n, c, h, w) = x.dim();
         let s = self.config.image_size;
         if n == 0 || c != self.config.in_channels || h != s || w != s {
@@ -230,13 +258,7 @@ impl<T: Real> Network<T> {
             s0 = std::mem::replace(&mut s1, out);
         }
         self.pooled_hw = (s1.dim().2, s1.dim().3);
-        let pooled = global_avg_pool::global_avg_pool_forward(&s1);
-        let logits = match &mut self.top {
-            Top::Classifier(d) => d.forward(&pooled),
-            Top::Projection(p) => p.forward(&pooled),
-        };
-        self.last_train = Some(train);
-        Ok(Output { logits, aux_logits })
+        Ok((global_avg_pool::global_avg_pool_forward(&s1), aux_logits))
     }
 
     /// Backward pass after a training-mode forward: accumulates every parameter's

@@ -20,6 +20,7 @@ pub mod gemm;
 pub mod global_avg_pool;
 pub mod linear;
 pub mod pool;
+pub mod profile;
 pub mod relu;
 pub mod zero;
 

@@ -15,8 +15,13 @@
 //! - [`sgd`]: SGD with momentum and weight decay (PyTorch semantics),
 //!   `clip_grad_norm`.
 //! - [`schedule`]: cosine annealing, step decay, linear drop-path.
+//! - [`trial`] / [`contrastive`]: one contrastive search trial (the loop
+//!   that uses the pieces above); [`linear_eval`]: frozen-encoder linear
+//!   evaluation.
 
+pub mod contrastive;
 pub mod cross_entropy;
+pub mod linear_eval;
 pub mod nt_xent;
 pub mod pirl_nce;
 pub mod schedule;

@@ -64,9 +64,17 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize, usize, f32);
 
 /// Trains `genotype`'s search network contrastively on `data[indices]`.
 ///
-/// Streams (all below `root`): `init` (weights), `order/epoch/e` (batch
-/// order), `augment` (views, via `data::augment::view_stream`), `negatives/
-/// epoch/e/batch/b` (PIRL negatives), `bank` (PIRL bank init).
+/// Streams (all below `root`): `init` (weights), `order/e` (batch order of
+/// epoch `e`), `augment` (views, via `data::augment::view_stream`),
+/// `negatives/e/b` (PIRL negatives of batch `b` of epoch `e`). The PIRL bank
+/// starts from the originals' embeddings and draws nothing. The full
+/// procedure and its arithmetic order: [`crate::train::contrastive`].
+///
+/// `epoch_losses` holds each completed epoch's mean loss; a non-finite batch
+/// loss ends the trial with [`TrialEnd::Diverged`] (not an error), that
+/// epoch's entry being the non-finite batch loss itself, and the digest that
+/// of the weights before the diverging batch. `progress` is called after
+/// every completed batch. Errors (bad settings or data) are `Error::Invalid`.
 pub fn run_contrastive(
     genotype: &Genotype,
     spec: &ContrastiveSpec,
@@ -75,6 +83,5 @@ pub fn run_contrastive(
     root: &StreamPath,
     progress: Progress<'_>,
 ) -> Result<TrialOutcome> {
-    let _ = (genotype, spec, data, indices, root, progress);
-    todo!("run_contrastive")
+    super::contrastive::train_network(genotype, spec, data, indices, root, progress).map(|(_, o)| o)
 }

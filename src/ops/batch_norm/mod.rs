@@ -102,6 +102,7 @@ pub fn batch_norm_train_forward<T: Real>(
     running_var: &mut Array1<T>,
     p: &BatchNormParams,
 ) -> (Array4<T>, BatchNormCache<T>) {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::BatchNorm);
     let (n, c, h, w) = x.dim();
     check_affine(c, gamma, beta);
     assert_eq!(running_mean.len(), c, "batch_norm: running_mean length");
@@ -181,6 +182,7 @@ pub fn batch_norm_eval_forward<T: Real>(
     running_var: &Array1<T>,
     p: &BatchNormParams,
 ) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::BatchNorm);
     let (n, c, h, w) = x.dim();
     check_affine(c, gamma, beta);
     assert_eq!(running_mean.len(), c, "batch_norm: running_mean length");
@@ -223,6 +225,7 @@ pub fn batch_norm_backward<T: Real>(
     gamma: Option<&Array1<T>>,
     cache: &BatchNormCache<T>,
 ) -> (Array4<T>, Array1<T>, Array1<T>) {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::BatchNorm);
     let (n, c, h, w) = dy.dim();
     assert_eq!(cache.x_hat.dim(), dy.dim(), "batch_norm: dy shape");
     assert_eq!(cache.inv_std.len(), c, "batch_norm: cache channels");

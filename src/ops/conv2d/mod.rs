@@ -137,6 +137,15 @@ impl Geometry {
         self.cig == 1 && self.cog == 1
     }
 
+    /// The class `csnas bench` times this convolution under.
+    fn profile_class(&self) -> crate::ops::profile::OpClass {
+        if self.is_depthwise() {
+            crate::ops::profile::OpClass::ConvDepthwise
+        } else {
+            crate::ops::profile::OpClass::ConvDense
+        }
+    }
+
     /// Rows of the im2col matrix per group: `cig · kh · kw`.
     pub fn kk(&self) -> usize {
         self.cig * self.p.kernel[0] * self.p.kernel[1]
@@ -157,6 +166,7 @@ impl Geometry {
 pub fn conv2d_forward<T: Real>(x: &Array4<T>, w: &Array4<T>, p: &Conv2dParams) -> Array4<T> {
     let (n, cin, h, wd) = x.dim();
     let g = Geometry::new(n, cin, (h, wd), w.dim(), p);
+    let _prof = crate::ops::profile::scope(g.profile_class());
     let xs = x.as_standard_layout();
     let ws = w.as_standard_layout();
     let (xs, ws) = (
@@ -189,6 +199,7 @@ pub fn conv2d_backward_data<T: Real>(
     let (n, cout, oh, ow) = dy.dim();
     let cin = w.dim().1 * p.groups;
     let g = Geometry::new(n, cin, hw, w.dim(), p);
+    let _prof = crate::ops::profile::scope(g.profile_class());
     assert_eq!(
         (cout, oh, ow),
         (g.cout, g.oh, g.ow),
@@ -223,6 +234,7 @@ pub fn conv2d_backward_filter<T: Real>(
     assert!(cin % p.groups.max(1) == 0, "conv2d: groups must divide Cin");
     let wdim = (cout, cin / p.groups.max(1), p.kernel[0], p.kernel[1]);
     let g = Geometry::new(n, cin, (h, wd), wdim, p);
+    let _prof = crate::ops::profile::scope(g.profile_class());
     assert_eq!(
         (ndy, oh, ow),
         (n, g.oh, g.ow),

@@ -13,6 +13,7 @@ use ndarray::{Array2, Array4};
 use rayon::prelude::*;
 
 pub fn global_avg_pool_forward<T: Real>(x: &Array4<T>) -> Array2<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c, h, w) = x.dim();
     let plane = h * w;
     assert!(plane > 0, "global_avg_pool: empty plane");
@@ -33,6 +34,7 @@ pub fn global_avg_pool_forward<T: Real>(x: &Array4<T>) -> Array2<T> {
 }
 
 pub fn global_avg_pool_backward<T: Real>(dy: &Array2<T>, hw: (usize, usize)) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c) = dy.dim();
     let (h, w) = hw;
     let plane = h * w;

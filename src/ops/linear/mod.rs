@@ -16,6 +16,7 @@ use ndarray::{Array1, Array2};
 /// Order: `y[i][j] = (fma chain over k ascending of x[i][k]·w[j][k], from +0)`,
 /// then `+ b[j]` (one plain add, after the chain).
 pub fn linear_forward<T: Real>(x: &Array2<T>, w: &Array2<T>, b: Option<&Array1<T>>) -> Array2<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Linear);
     let ((n, fin), (fout, win)) = (x.dim(), w.dim());
     assert_eq!(fin, win, "linear: x has {fin} features, w expects {win}");
     let xs = x.as_standard_layout();
@@ -46,6 +47,7 @@ pub fn linear_backward<T: Real>(
     w: &Array2<T>,
     dy: &Array2<T>,
 ) -> (Array2<T>, Array2<T>, Array1<T>) {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Linear);
     let ((n, fin), (fout, win), (ndy, dout)) = (x.dim(), w.dim(), dy.dim());
     assert_eq!(fin, win, "linear: x has {fin} features, w expects {win}");
     assert_eq!((ndy, dout), (n, fout), "linear: dy must be (N, out)");

@@ -78,6 +78,7 @@ impl PoolParams {
 /// Returns the output and, per output element, the flat index (`iy·W + ix`)
 /// within its input plane of the element chosen.
 pub fn max_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> (Array4<T>, Array4<u32>) {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c, h, w) = x.dim();
     p.validate(h, w);
     assert!(h * w <= u32::MAX as usize, "max_pool2d: plane too large");
@@ -131,6 +132,7 @@ pub fn max_pool2d_backward<T: Real>(
     argmax: &Array4<u32>,
     hw: (usize, usize),
 ) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c, oh, ow) = dy.dim();
     assert_eq!(argmax.dim(), dy.dim(), "max_pool2d: argmax shape");
     let (h, w) = hw;
@@ -157,6 +159,7 @@ pub fn max_pool2d_backward<T: Real>(
 
 /// Average pooling, `count_include_pad=False`.
 pub fn avg_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c, h, w) = x.dim();
     p.validate(h, w);
     let (oh, ow) = p.out_hw(h, w);
@@ -194,6 +197,7 @@ pub fn avg_pool2d_backward<T: Real>(
     p: &PoolParams,
     hw: (usize, usize),
 ) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Pool);
     let (n, c, oh, ow) = dy.dim();
     let (h, w) = hw;
     p.validate(h, w);

@@ -16,6 +16,7 @@ const CHUNK: usize = 1 << 14;
 
 /// `max(x, 0)`.
 pub fn relu_forward<T: Real>(x: &Array4<T>) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
     let mut y = Array4::<T>::zeros(x.raw_dim());
@@ -33,6 +34,7 @@ pub fn relu_forward<T: Real>(x: &Array4<T>) -> Array4<T> {
 
 /// `dy` where `x > 0`, else 0.
 pub fn relu_backward<T: Real>(x: &Array4<T>, dy: &Array4<T>) -> Array4<T> {
+    let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     assert_eq!(x.dim(), dy.dim(), "relu_backward: shapes");
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");

@@ -1,0 +1,301 @@
+//! `csnas linear-eval`: how good is a frozen encoder's representation? A
+//! linear classifier on its pooled features, trained on a labelled split,
+//! scored on the held-out part.
+//!
+//! Why: the check that contrastive training without labels learned something
+//! — a trained encoder should beat the same encoder at its random start.
+//! The encoder comes from a checkpoint (`--model`), from a fresh contrastive
+//! training of `--genotype` on the training part (labels unused), or from
+//! that training's initial weights (`--random-init`, the baseline: the same
+//! stream `seed/contrastive/init`, so the same weights the training starts
+//! from).
+//!
+//! Streams below `--seed`: `split` (train/test membership, when the source
+//! has no test part), `contrastive` (the trial, see `train::trial`), `linear`
+//! (the classifier's batch order).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use super::progress::bar;
+use super::write_out;
+use crate::data::augment::{AugmentConfig, ColorJitter, Geometry};
+use crate::data::batch::{Portion, split};
+use crate::data::{DataSpec, Dataset, load};
+use crate::error::Result;
+use crate::genotype::Genotype;
+use crate::invalid;
+use crate::model::checkpoint::{load_checkpoint, read_network_metadata};
+use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind, StateEntry};
+use crate::parallel::with_threads;
+use crate::rng::StreamPath;
+use crate::train::contrastive::train_network;
+use crate::train::linear_eval::{LinearConfig, linear_eval};
+use crate::train::nt_xent::NT_XENT_TEMPERATURE;
+use crate::train::pirl_nce::PIRL_TEMPERATURE;
+use crate::train::sgd::SgdConfig;
+use crate::train::trial::{ContrastiveSpec, Objective, TrialEnd};
+
+/// The contrastive objective to train the encoder with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ObjectiveArg {
+    /// SimCLR NT-Xent, temperature 0.5.
+    NtXent,
+    /// The CSNAS authors' PIRL NCE with a memory bank, temperature 0.07.
+    Pirl,
+}
+
+/// Arguments of `csnas linear-eval`.
+#[derive(Debug, Args)]
+pub struct LinearEvalArgs {
+    /// Data source: digits, cifar10:PATH or folder:PATH.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// A safetensors checkpoint (search or eval network) to evaluate as is.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["random_init", "genotype"])]
+    pub model: Option<PathBuf>,
+    /// Genotype of the encoder to train: a built-in name or the DARTS text form.
+    #[arg(long, default_value = "DARTS_V2")]
+    pub genotype: String,
+    /// Evaluate the encoder at its random initialisation (no training): the baseline.
+    #[arg(long)]
+    pub random_init: bool,
+    /// Initial channels C of the encoder.
+    #[arg(long, default_value_t = 8)]
+    pub channels: usize,
+    /// Number of cells of the encoder.
+    #[arg(long, default_value_t = 5)]
+    pub layers: usize,
+    /// Contrastive training epochs.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// Contrastive objective.
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::NtXent)]
+    pub objective: ObjectiveArg,
+    /// Contrastive SGD learning rate (momentum 0.9, gradient clip 5).
+    #[arg(long, default_value_t = 0.1)]
+    pub lr: f64,
+    /// Linear classifier epochs (SGD lr 0.1, momentum 0.9, batches of 64).
+    #[arg(long, default_value_t = 100)]
+    pub linear_epochs: usize,
+    /// Contrastive batch size.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Test part of a source without its own test set.
+    #[arg(long, default_value_t = 0.25)]
+    pub test_fraction: f64,
+    /// Master seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0 = all cores); results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `csnas linear-eval`.
+pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
+    let spec: DataSpec = args.data.parse()?;
+    if let Some(path) = &args.model {
+        if !path.is_file() {
+            return Err(invalid!("--model {}: no such file", path.display()));
+        }
+    }
+    let threads = args.threads;
+    let text = with_threads(threads, || evaluate(&args, &spec))??;
+    write_out(out, &text)
+}
+
+fn evaluate(args: &LinearEvalArgs, spec: &DataSpec) -> Result<String> {
+    let start = Instant::now();
+    let loaded = load(spec)?;
+    let root = StreamPath::root(args.seed);
+    let train_ds = &loaded.train;
+    let (train_idx, test_ds, test_idx) = match &loaded.test {
+        Some(test) => (
+            (0..train_ds.len()).collect(),
+            test,
+            (0..test.len()).collect(),
+        ),
+        None => {
+            let portion = Portion::Fraction(args.test_fraction);
+            let (tr, te) = split(train_ds.len(), portion, &mut root.child("split").stream())?;
+            (tr, train_ds, te)
+        }
+    };
+    let (mut net, encoder) = encoder(args, train_ds, &train_idx, &root)?;
+    let cfg = LinearConfig {
+        epochs: args.linear_epochs,
+        ..LinearConfig::default()
+    };
+    let pb = bar(cfg.epochs as u64, "linear", args.quiet);
+    let report = linear_eval(
+        &mut net,
+        (train_ds, &train_idx),
+        (test_ds, &test_idx),
+        &cfg,
+        &root.child("linear"),
+        &mut |_, loss| {
+            pb.set_message(format!("loss {loss:.4}"));
+            pb.inc(1);
+        },
+    )?;
+    pb.finish_and_clear();
+    let text = format!(
+        "encoder: {encoder}\ndata: {spec} ({} train, {} test)\ntrain accuracy: {:.4}\n\
+         test accuracy: {:.4}\nseconds: {:.1}\n",
+        train_idx.len(),
+        test_idx.len(),
+        report.train_accuracy,
+        report.test_accuracy,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(text)
+}
+
+/// The frozen encoder and a one-line description of where it came from.
+fn encoder(
+    args: &LinearEvalArgs,
+    data: &Dataset,
+    indices: &[usize],
+    root: &StreamPath,
+) -> Result<(Network<f32>, String)> {
+    if let Some(path) = &args.model {
+        return load_model(path).map(|net| (net, format!("model {}", path.display())));
+    }
+    let genotype = Genotype::parse_or_builtin(&args.genotype)?;
+    let spec = contrastive_spec(args, data)?;
+    let root = root.child("contrastive");
+    if args.random_init {
+        let kind = NetworkKind::Search(spec.head);
+        let net = Network::new(&genotype, &spec.network, kind, &root.child("init"))?;
+        return Ok((net, format!("{} at random initialisation", args.genotype)));
+    }
+    let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
+    let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
+    let (net, outcome) =
+        train_network(&genotype, &spec, data, indices, &root, &mut |e, _, _, l| {
+            pb.set_message(format!("epoch {} loss {l:.4}", e + 1));
+            pb.inc(1);
+        })?;
+    pb.finish_and_clear();
+    if let TrialEnd::Diverged {
+        epoch,
+        batch,
+        reason,
+    } = &outcome.end
+    {
+        return Err(invalid!(
+            "contrastive training diverged at epoch {epoch}, batch {batch}: {reason} (try a smaller --lr)"
+        ));
+    }
+    let losses: Vec<String> = outcome
+        .epoch_losses
+        .iter()
+        .map(|l| format!("{l:.4}"))
+        .collect();
+    let what = format!(
+        "{} trained {} epochs ({:?}), epoch losses [{}]",
+        args.genotype,
+        spec.epochs,
+        args.objective,
+        losses.join(", ")
+    );
+    Ok((net, what))
+}
+
+/// The contrastive trial settings for `data` from the flags.
+fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<ContrastiveSpec> {
+    if data.height != data.width {
+        return Err(invalid!(
+            "{}: images are {}x{}, the network needs square images",
+            data.name,
+            data.height,
+            data.width
+        ));
+    }
+    let size = data.height;
+    // Small grey images (digits): crops and contrast changes, no flips (a
+    // mirrored digit is another symbol); colour images: SimCLR's pipeline.
+    let augment = if data.channels == 1 {
+        AugmentConfig {
+            geometry: Geometry::ResizedCrop {
+                scale: (0.3, 1.0),
+                ratio: (0.75, 4.0 / 3.0),
+            },
+            jitter: Some(ColorJitter {
+                brightness: 0.4,
+                contrast: 0.4,
+                saturation: 0.0,
+                hue: 0.0,
+                p: 0.8,
+            }),
+            ..AugmentConfig::none(size)
+        }
+    } else {
+        AugmentConfig::simclr(size)
+    };
+    let objective = match args.objective {
+        ObjectiveArg::NtXent => Objective::NtXent {
+            temperature: NT_XENT_TEMPERATURE,
+        },
+        ObjectiveArg::Pirl => Objective::PirlNce {
+            temperature: PIRL_TEMPERATURE,
+        },
+    };
+    Ok(ContrastiveSpec {
+        network: NetworkConfig {
+            channels: args.channels,
+            layers: args.layers,
+            classes: data.classes,
+            auxiliary: false,
+            in_channels: data.channels,
+            image_size: size,
+        },
+        head: HeadConfig::default(),
+        objective,
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        sgd: SgdConfig {
+            lr: args.lr,
+            momentum: 0.9,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        },
+        augment,
+        grad_clip: Some(5.0),
+    })
+}
+
+/// Rebuilds a checkpoint's network (the projection head's sizes from its
+/// `head.0.weight` and `head.2.weight` shapes) and loads its state.
+fn load_model(path: &std::path::Path) -> Result<Network<f32>> {
+    let (entries, meta) = load_checkpoint::<f32>(path)?;
+    let m = read_network_metadata(path, &meta)?;
+    let shape = |name: &str| -> Result<Vec<usize>> {
+        entries
+            .iter()
+            .find(|e: &&StateEntry<f32>| e.name == name)
+            .map(|e| e.shape.clone())
+            .ok_or_else(|| invalid!("{}: search network without tensor '{name}'", path.display()))
+    };
+    let kind = if m.kind == "search" {
+        let (h0, h2) = (shape("head.0.weight")?, shape("head.2.weight")?);
+        NetworkKind::Search(HeadConfig {
+            hidden: Some(h0[0]),
+            out_dim: h2[0],
+        })
+    } else {
+        NetworkKind::Eval
+    };
+    let mut net = Network::new(&m.genotype, &m.config, kind, &StreamPath::root(0))?;
+    net.load_state_dict(&entries)
+        .map_err(|e| invalid!("{}: {e}", path.display()))?;
+    Ok(net)
+}
