@@ -60,7 +60,6 @@ fn trial_records(dir: &Path) -> usize {
 }
 
 #[test]
-#[ignore = "needs the real train::trial::run_contrastive (branch `trial`)"]
 fn the_same_seed_gives_the_same_head_on_one_and_two_threads_and_audits_clean() {
     let (a, b) = (TempDir::new("one-thread"), TempDir::new("two-threads"));
     let head = search(&a, "1");
@@ -73,7 +72,6 @@ fn the_same_seed_gives_the_same_head_on_one_and_two_threads_and_audits_clean() {
 }
 
 #[test]
-#[ignore = "needs the real train::trial::run_contrastive (branch `trial`)"]
 fn a_search_killed_during_a_trial_resumes_to_the_uninterrupted_head() {
     let whole = TempDir::new("whole");
     let expected = search(&whole, "2");
@@ -124,4 +122,21 @@ fn the_digits_digest_in_reproduce_md_is_the_built_in_data_digest() {
     assert!(reproduce.contains(&format!(
         "| `digits` (built in, 1,797 images) | `{digest}` |"
     )));
+}
+
+/// The whole default search (16 trials, ~30 s): its head is the one
+/// REPRODUCE.md publishes. Run with `cargo test --test cli_search -- --ignored`.
+#[test]
+#[ignore = "slow: the whole default search"]
+fn the_default_search_reaches_the_head_in_reproduce_md() {
+    let dir = TempDir::new("reproduce");
+    let out = csnas(&["search", "--quiet", "--seed", "0", "--out", dir.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let head = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let hash = head.strip_prefix("head: ").unwrap();
+    assert!(include_str!("../REPRODUCE.md").contains(&format!("head:          {hash}")));
 }
