@@ -7,11 +7,15 @@
 //! [`Error::exit_code`](crate::Error::exit_code) (2 for bad input, 1 for a
 //! failed check), and clap's own code (2) for usage errors.
 
+pub mod audit;
 pub mod bench;
 pub mod genotype;
 pub mod linear_eval;
 pub mod predict;
 pub mod progress;
+pub mod replay;
+pub mod search;
+pub mod show;
 pub mod train;
 pub mod verify;
 
@@ -35,6 +39,14 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     Genotype(genotype::GenotypeArgs),
+    /// Run or resume an architecture search, its log in --out DIR.
+    Search(search::SearchArgs),
+    /// Recompute every trial of a log and name the first difference.
+    Replay(replay::ReplayArgs),
+    /// Check a log's hashes, links, genotypes and proposals; retrain a few trials.
+    Audit(audit::AuditArgs),
+    /// Print a log's trials and best genotype, or one record, as text or JSON.
+    Show(show::ShowArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
@@ -77,6 +89,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
+        Command::Search(args) => search::run(args, out),
+        Command::Replay(args) => replay::run(args, out),
+        Command::Audit(args) => audit::run(args, out),
+        Command::Show(args) => show::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Train(args) => train::run(args, out),
         Command::Predict(args) => predict::run(args, out),

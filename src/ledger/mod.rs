@@ -8,9 +8,18 @@
 //!
 //! - [`record`]: the record types and their canonical CBOR bytes.
 //! - [`store`]: the on-disk log (records, HEAD, LOCK, meta) and chain checks.
+//! - [`replay`]: recompute every trial and name the first difference.
+//! - [`audit`]: check hashes, links, genotypes and proposals; retrain a few.
 
+pub mod audit;
 pub mod record;
+pub mod replay;
 pub mod store;
 
+pub use audit::{AuditReport, audit};
 pub use record::{ConfigRecord, Exact, Hash, Record, SCHEMA_VERSION, TrialRecord, TrialStatus};
+pub use replay::{ReplayReport, read_config, replay};
 pub use store::{ChainSummary, Ledger};
+
+#[cfg(test)]
+mod audit_tests;

@@ -1,17 +1,22 @@
-//! The search: its space of architectures and the proposers that walk it.
+//! The search: its space of architectures, the proposers that walk it, and
+//! the loop that trains and records each proposal.
 //!
 //! Why a module of its own: a proposal must be a pure function of (seed, trial
 //! index, earlier (choices, objective) pairs), with no training involved, so
 //! that `audit` can re-derive every proposal in a log quickly (DESIGN 3.2).
-//! Training a proposed genotype lives elsewhere; this module only encodes,
-//! decodes and proposes.
 //!
 //! - [`space`]: the encodings of DARTS cells as categorical variables.
 //! - [`tpe`]: the Tree-structured Parzen Estimator (hyperopt's semantics) and
 //!   the random-search baseline.
+//! - [`config`]: a search's settings, presets, and their config record.
+//! - [`runner`]: the trial runner interface and the resumable search loop.
 
+pub mod config;
+pub mod runner;
 pub mod space;
 pub mod tpe;
 
+pub use config::{SearchConfig, Strategy};
+pub use runner::{ContrastiveRunner, SearchObserver, TrialRunner, run_search};
 pub use space::{Encoding, SearchSpace};
 pub use tpe::{TpeSettings, propose, propose_random};

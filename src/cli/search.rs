@@ -1,0 +1,157 @@
+//! `csnas search`: run or resume a search, with its log in `--out DIR`.
+//!
+//! Why here: turns flags into a validated [`SearchConfig`] in one place (a
+//! preset, then the data's digest and shape, then `--trials`/`--seed`), and
+//! shows progress on stderr; everything else is [`run_search`]. Progress bars
+//! hide themselves when stderr is not a terminal.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::write_out;
+use crate::data::{DataSpec, Dataset, load};
+use crate::error::Result;
+use crate::genotype::Genotype;
+use crate::ledger::{Hash, TrialRecord};
+use crate::parallel::with_threads;
+use crate::search::config::{PRESET_NAMES, SearchConfig};
+use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
+
+/// Arguments of `csnas search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Data source: `digits` (built in), `cifar10:PATH` or `folder:PATH`.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// Settings preset: `default` (small, digits) or `csnas-cifar10` (the original method).
+    #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
+    pub preset: String,
+    /// Number of trials (overrides the preset's).
+    #[arg(long)]
+    pub trials: Option<usize>,
+    /// Master seed of every random draw.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0 = all cores); results are identical for any count.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+    /// The search log's directory (resumed if it holds this search already).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The data kind recorded in the config: the spec without its path.
+pub(crate) fn data_kind(spec: &DataSpec) -> &'static str {
+    match spec {
+        DataSpec::Digits => "digits",
+        DataSpec::Cifar10(_) => "cifar10",
+        DataSpec::Folder(_) => "folder",
+    }
+}
+
+/// Loads the training part of the data `text` names.
+pub(crate) fn load_search_data(text: &str) -> Result<(DataSpec, Dataset)> {
+    let spec: DataSpec = text.parse()?;
+    let data = load(&spec)?.train;
+    Ok((spec, data))
+}
+
+impl SearchArgs {
+    /// The validated config and the data it was fitted to.
+    pub fn config(&self) -> Result<(SearchConfig, Dataset)> {
+        let (spec, data) = load_search_data(&self.data)?;
+        let mut config = SearchConfig::preset(&self.preset)?;
+        config.fit_data(data_kind(&spec), &data);
+        config.seed = self.seed;
+        if let Some(t) = self.trials {
+            config.trials = t;
+        }
+        config.validate().map_err(|e| {
+            crate::invalid!("--preset {} with --data {}: {e}", self.preset, self.data)
+        })?;
+        Ok((config, data))
+    }
+}
+
+/// Runs `csnas search`.
+pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, data) = args.config()?;
+    let runner = ContrastiveRunner::new(&config, data)?;
+    let bars = (!args.quiet).then(Bars::new);
+    let observer: &dyn SearchObserver = match &bars {
+        Some(b) => b,
+        None => &Silent,
+    };
+    let summary = with_threads(args.threads, || {
+        run_search(&args.out, &config, &runner, observer)
+    })??;
+    if let Some(b) = &bars {
+        b.finish();
+    }
+    let mut text = format!("head: {}\n", summary.head.to_hex());
+    match summary.best() {
+        Some((hash, t)) => text.push_str(&format!(
+            "best: trial {} (record {}), objective {}\n{}\n",
+            t.index,
+            &hash.to_hex()[..12],
+            t.objective.map_or(f64::INFINITY, |o| o.to_f64()),
+            t.genotype
+        )),
+        None => text.push_str("best: none (no trial ended ok)\n"),
+    }
+    write_out(out, &text)
+}
+
+/// Two progress bars on stderr: trials of the search, batches of the trial.
+pub(crate) struct Bars {
+    search: ProgressBar,
+    trial: ProgressBar,
+    _multi: indicatif::MultiProgress,
+}
+
+impl Bars {
+    pub(crate) fn new() -> Self {
+        let multi = indicatif::MultiProgress::new();
+        let style = |t: &str| ProgressStyle::with_template(t).expect("valid template");
+        let search = multi.add(ProgressBar::new(0));
+        search.set_style(style("trials {pos}/{len} [{bar:30}] {elapsed} {msg}"));
+        let trial = multi.add(ProgressBar::new(0));
+        trial.set_style(style("  epoch {msg} [{bar:30}] {pos}/{len} batches"));
+        Bars {
+            search,
+            trial,
+            _multi: multi,
+        }
+    }
+    pub(crate) fn finish(&self) {
+        self.trial.finish_and_clear();
+        self.search.finish();
+    }
+}
+
+impl SearchObserver for Bars {
+    fn resumed(&self, done: usize, total: usize) {
+        self.search.set_length(total as u64);
+        self.search.set_position(done as u64);
+    }
+    fn trial_started(&self, t: usize, _genotype: &Genotype) {
+        self.search.set_message(format!("trial {t}"));
+        self.trial.set_position(0);
+    }
+    fn trial_progress(&self, epoch: usize, batch: usize, batches: usize, loss: f32) {
+        self.trial.set_length(batches as u64);
+        self.trial.set_position(batch as u64 + 1);
+        self.trial.set_message(format!("{epoch}, loss {loss:.4}"));
+    }
+    fn trial_finished(&self, record: &TrialRecord, _hash: &Hash) {
+        self.search.inc(1);
+        let best = record.objective.map_or(f64::INFINITY, |o| o.to_f64());
+        self.search.set_message(format!("last objective {best:.4}"));
+    }
+}

@@ -1,0 +1,369 @@
+//! A search's whole configuration, its presets, and its exact spelling as the
+//! log's config record.
+//!
+//! Why one place: a search is a pure function of (config, seed, data), so the
+//! config record must pin every setting that can change a number, and a log
+//! must be replayable from its config record alone. The mapping here is total
+//! and exact: [`SearchConfig::to_record`] writes every field, in one fixed
+//! order, with floats in Rust's shortest round-trip form;
+//! [`SearchConfig::from_record`] reads them back in that order and refuses a
+//! record that [`SearchConfig::to_record`] would not write byte for byte.
+
+use super::space::{Encoding, SearchSpace};
+use super::tpe::TpeSettings;
+use crate::data::augment::{AugmentConfig, ColorJitter, Geometry, Normalize};
+use crate::data::batch::Portion;
+use crate::error::Result;
+use crate::invalid;
+use crate::ledger::{ConfigRecord, Hash, SCHEMA_VERSION};
+use crate::model::{HeadConfig, NetworkConfig};
+use crate::train::sgd::SgdConfig;
+use crate::train::trial::{ContrastiveSpec, Objective};
+
+mod params;
+pub use params::config_differences;
+use params::{Reader, Writer};
+
+/// How proposals are made.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Strategy {
+    /// TPE, hyperopt's semantics; its start-up trials are random proposals.
+    Tpe(TpeSettings),
+    /// Every proposal uniform random.
+    Random,
+}
+
+/// Everything that determines a search's log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchConfig {
+    pub space: SearchSpace,
+    pub strategy: Strategy,
+    /// Number of trials of the whole search.
+    pub trials: usize,
+    pub seed: u64,
+    /// The data source's kind (`digits`, `cifar10`, `folder`); its location is
+    /// not recorded (it differs between machines), its digest is.
+    pub data: String,
+    /// [`crate::data::Dataset::digest`] of the search data.
+    pub data_digest: Hash,
+    /// The unlabelled images trials train on, drawn once per search from
+    /// [`super::runner::subset_stream`].
+    pub subset: Portion,
+    pub spec: ContrastiveSpec,
+    /// E.g. `cpu-f32`.
+    pub backend: String,
+}
+
+/// The names `--preset` accepts.
+pub const PRESET_NAMES: [&str; 2] = ["default", "csnas-cifar10"];
+
+impl SearchConfig {
+    /// A preset by name (see [`PRESET_NAMES`]); the data digest is zero until
+    /// [`SearchConfig::fit_data`].
+    pub fn preset(name: &str) -> Result<SearchConfig> {
+        match name {
+            "default" => Ok(Self::default_preset()),
+            "csnas-cifar10" => Ok(Self::csnas_cifar10()),
+            _ => Err(invalid!(
+                "unknown preset '{name}': expected one of {}",
+                PRESET_NAMES.join(", ")
+            )),
+        }
+    }
+
+    /// A small search on the built-in digits that finishes in a couple of
+    /// minutes on two cores: 16 trials (6 random start-up trials) of a C=8,
+    /// 5-cell network trained for 2 epochs on 256 unlabelled 8×8 images with
+    /// NT-Xent (temperature 0.5), batch 64.
+    pub fn default_preset() -> SearchConfig {
+        let size = 8;
+        SearchConfig {
+            space: SearchSpace::nodes(4),
+            strategy: Strategy::Tpe(TpeSettings {
+                n_startup_jobs: 6,
+                ..TpeSettings::default()
+            }),
+            trials: 16,
+            seed: 0,
+            data: "digits".into(),
+            data_digest: Hash::from_bytes([0; 32]),
+            subset: Portion::Count(256),
+            spec: ContrastiveSpec {
+                network: NetworkConfig {
+                    channels: 8,
+                    layers: 5,
+                    classes: 10,
+                    auxiliary: false,
+                    in_channels: 1,
+                    image_size: size,
+                },
+                head: HeadConfig {
+                    hidden: None,
+                    out_dim: 32,
+                },
+                objective: Objective::NtXent { temperature: 0.5 },
+                epochs: 2,
+                batch_size: 64,
+                sgd: plain_sgd(0.05),
+                augment: AugmentConfig {
+                    geometry: Geometry::ResizedCrop {
+                        scale: (0.5, 1.0),
+                        ratio: (3.0 / 4.0, 4.0 / 3.0),
+                    },
+                    jitter: Some(ColorJitter {
+                        brightness: 0.4,
+                        contrast: 0.4,
+                        saturation: 0.0,
+                        hue: 0.0,
+                        p: 0.8,
+                    }),
+                    ..AugmentConfig::none(size)
+                },
+                grad_clip: None,
+            },
+            backend: "cpu-f32".into(),
+        }
+    }
+
+    /// The original method (DESIGN §2): the `csnas` encoding with 4 nodes (28
+    /// variables), hyperopt's TPE defaults, 120 trials; the search network
+    /// C=32, 8 cells on 32×32 images; PIRL NCE with a memory bank (256-d,
+    /// temperature 0.07); SGD lr 1e-3, momentum 0.9; batch 256; 10 epochs.
+    /// The SimCLR augmentations with the CIFAR-10 normalisation, and a 10%
+    /// unlabelled subset, are our choices (DESIGN does not fix them).
+    pub fn csnas_cifar10() -> SearchConfig {
+        let size = 32;
+        SearchConfig {
+            space: SearchSpace::csnas(4),
+            strategy: Strategy::Tpe(TpeSettings::default()),
+            trials: 120,
+            seed: 0,
+            data: "cifar10".into(),
+            data_digest: Hash::from_bytes([0; 32]),
+            subset: Portion::Fraction(0.1),
+            spec: ContrastiveSpec {
+                network: NetworkConfig {
+                    channels: 32,
+                    layers: 8,
+                    classes: 10,
+                    auxiliary: false,
+                    in_channels: 3,
+                    image_size: size,
+                },
+                head: HeadConfig {
+                    hidden: None,
+                    out_dim: 256,
+                },
+                objective: Objective::PirlNce { temperature: 0.07 },
+                epochs: 10,
+                batch_size: 256,
+                sgd: plain_sgd(1e-3),
+                augment: AugmentConfig {
+                    normalize: Some(Normalize::cifar10()),
+                    ..AugmentConfig::simclr(size)
+                },
+                grad_clip: None,
+            },
+            backend: "cpu-f32".into(),
+        }
+    }
+
+    /// Takes the data's kind, digest, channel and class counts.
+    pub fn fit_data(&mut self, kind: &str, data: &crate::data::Dataset) {
+        self.data = kind.to_owned();
+        self.data_digest = data.digest();
+        self.spec.network.in_channels = data.channels;
+        self.spec.network.classes = data.classes;
+    }
+
+    /// Checks the settings that no later stage checks with a clear message.
+    pub fn validate(&self) -> Result<()> {
+        let net = &self.spec.network;
+        if self.trials == 0 || self.spec.epochs == 0 || self.spec.batch_size < 2 {
+            return Err(invalid!(
+                "config: need trials >= 1, epochs >= 1 and batch size >= 2 (got {}, {}, {})",
+                self.trials,
+                self.spec.epochs,
+                self.spec.batch_size
+            ));
+        }
+        if self.spec.augment.size != net.image_size {
+            return Err(invalid!(
+                "config: augmentation size {} differs from the network's image size {}",
+                self.spec.augment.size,
+                net.image_size
+            ));
+        }
+        self.spec.sgd.validate()?;
+        self.spec
+            .augment
+            .validate(net.in_channels, net.image_size, net.image_size)
+    }
+
+    /// The config record: every field, in one fixed order (module doc).
+    pub fn to_record(&self) -> ConfigRecord {
+        let mut w = Writer::default();
+        match &self.strategy {
+            Strategy::Random => w.put("strategy", "random"),
+            Strategy::Tpe(t) => {
+                w.put("strategy", "tpe");
+                w.put("tpe.n_startup_jobs", t.n_startup_jobs);
+                w.put("tpe.gamma", t.gamma);
+                w.put("tpe.gamma_cap", t.gamma_cap);
+                w.put("tpe.prior_weight", t.prior_weight);
+                w.put("tpe.linear_forgetting", t.linear_forgetting);
+                w.put("tpe.n_ei_candidates", t.n_ei_candidates);
+            }
+        }
+        w.put("trials", self.trials);
+        w.put("data", &self.data);
+        match self.subset {
+            Portion::Count(k) => w.put("subset.count", k),
+            Portion::Fraction(f) => w.put("subset.fraction", f),
+        }
+        let (s, n) = (&self.spec, &self.spec.network);
+        w.put("network.channels", n.channels);
+        w.put("network.layers", n.layers);
+        w.put("network.classes", n.classes);
+        w.put("network.auxiliary", n.auxiliary);
+        w.put("network.in_channels", n.in_channels);
+        w.put("network.image_size", n.image_size);
+        w.put_opt("head.hidden", s.head.hidden);
+        w.put("head.out_dim", s.head.out_dim);
+        let (Objective::NtXent { temperature } | Objective::PirlNce { temperature }) = s.objective;
+        w.put("objective.temperature", temperature);
+        w.put("epochs", s.epochs);
+        w.put("batch_size", s.batch_size);
+        w.put("sgd.lr", s.sgd.lr);
+        w.put("sgd.momentum", s.sgd.momentum);
+        w.put("sgd.dampening", s.sgd.dampening);
+        w.put("sgd.weight_decay", s.sgd.weight_decay);
+        w.put("sgd.nesterov", s.sgd.nesterov);
+        params::write_augment(&mut w, &s.augment);
+        w.put_opt("grad_clip", s.grad_clip);
+        let objective = match s.objective {
+            Objective::NtXent { .. } => "nt-xent",
+            Objective::PirlNce { .. } => "pirl-nce",
+        };
+        ConfigRecord {
+            schema_version: SCHEMA_VERSION,
+            search_space: format!("darts-{}", self.space.nodes),
+            encoding: self.space.encoding.name().into(),
+            objective: objective.into(),
+            hyper_parameters: w.finish(),
+            seed: self.seed,
+            data_digest: self.data_digest,
+            backend: self.backend.clone(),
+        }
+    }
+
+    /// Reads a config record; refuses one that [`Self::to_record`] would not
+    /// write identically (unknown, missing, reordered or oddly spelled
+    /// values), naming the first problem.
+    pub fn from_record(r: &ConfigRecord) -> Result<SearchConfig> {
+        if r.schema_version != SCHEMA_VERSION {
+            return Err(invalid!(
+                "config record: schema version {} (this csnas reads {SCHEMA_VERSION})",
+                r.schema_version
+            ));
+        }
+        let nodes = (r.search_space.strip_prefix("darts-"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| invalid!("config record: unknown search space '{}'", r.search_space))?;
+        let space = SearchSpace {
+            encoding: Encoding::from_name(&r.encoding)?,
+            nodes,
+        };
+        let mut p = Reader::new(&r.hyper_parameters);
+        let strategy = match p.text("strategy")?.as_str() {
+            "random" => Strategy::Random,
+            "tpe" => Strategy::Tpe(TpeSettings {
+                n_startup_jobs: p.get("tpe.n_startup_jobs")?,
+                gamma: p.get("tpe.gamma")?,
+                gamma_cap: p.get("tpe.gamma_cap")?,
+                prior_weight: p.get("tpe.prior_weight")?,
+                linear_forgetting: p.get("tpe.linear_forgetting")?,
+                n_ei_candidates: p.get("tpe.n_ei_candidates")?,
+            }),
+            other => return Err(invalid!("config record: unknown strategy '{other}'")),
+        };
+        let trials = p.get("trials")?;
+        let data = p.text("data")?;
+        let subset = if p.peek_key() == Some("subset.count") {
+            Portion::Count(p.get("subset.count")?)
+        } else {
+            Portion::Fraction(p.get("subset.fraction")?)
+        };
+        let network = NetworkConfig {
+            channels: p.get("network.channels")?,
+            layers: p.get("network.layers")?,
+            classes: p.get("network.classes")?,
+            auxiliary: p.get("network.auxiliary")?,
+            in_channels: p.get("network.in_channels")?,
+            image_size: p.get("network.image_size")?,
+        };
+        let head = HeadConfig {
+            hidden: p.opt("head.hidden")?,
+            out_dim: p.get("head.out_dim")?,
+        };
+        let temperature = p.get("objective.temperature")?;
+        let objective = match r.objective.as_str() {
+            "nt-xent" => Objective::NtXent { temperature },
+            "pirl-nce" => Objective::PirlNce { temperature },
+            other => return Err(invalid!("config record: unknown objective '{other}'")),
+        };
+        let epochs = p.get("epochs")?;
+        let batch_size = p.get("batch_size")?;
+        let sgd = SgdConfig {
+            lr: p.get("sgd.lr")?,
+            momentum: p.get("sgd.momentum")?,
+            dampening: p.get("sgd.dampening")?,
+            weight_decay: p.get("sgd.weight_decay")?,
+            nesterov: p.get("sgd.nesterov")?,
+        };
+        let augment = params::read_augment(&mut p)?;
+        let grad_clip = p.opt("grad_clip")?;
+        p.finish()?;
+        let config = SearchConfig {
+            space,
+            strategy,
+            trials,
+            seed: r.seed,
+            data,
+            data_digest: r.data_digest,
+            subset,
+            spec: ContrastiveSpec {
+                network,
+                head,
+                objective,
+                epochs,
+                batch_size,
+                sgd,
+                augment,
+                grad_clip,
+            },
+            backend: r.backend.clone(),
+        };
+        if config.to_record() != *r {
+            return Err(invalid!(
+                "config record: not in canonical form (a value is spelled differently from \
+                 how csnas writes it)"
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// SGD with momentum 0.9 and nothing else.
+fn plain_sgd(lr: f64) -> SgdConfig {
+    SgdConfig {
+        lr,
+        momentum: 0.9,
+        dampening: 0.0,
+        weight_decay: 0.0,
+        nesterov: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

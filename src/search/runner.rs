@@ -1,0 +1,298 @@
+//! The search loop: propose, decode, train, record — resumable from its log.
+//!
+//! Why it is built this way: every trial is a pure function of the config,
+//! the seed and the earlier records (proposal from `seed/propose/<t>`,
+//! training from `seed/trial/<t>`), so a search killed at any instant and
+//! started again continues from its log's head to the same final head, and
+//! `replay`/`audit` re-derive any trial with the same helpers used here
+//! ([`proposal`], [`trial_record`]). Training sits behind [`TrialRunner`] so
+//! the loop, replay and audit are tested with a fast fake.
+
+use std::path::Path;
+
+use super::config::{SearchConfig, Strategy, config_differences};
+use super::tpe::{propose, propose_random, random_stream};
+use crate::data::Dataset;
+use crate::data::batch::subset;
+use crate::error::Result;
+use crate::genotype::Genotype;
+use crate::invalid;
+use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
+use crate::rng::StreamPath;
+use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
+
+/// Trains one proposed genotype. `Sync` so a search can run inside a thread pool.
+pub trait TrialRunner: Sync {
+    /// Trial `trial_index`'s training of `genotype`, every draw below `root`.
+    fn run(
+        &self,
+        trial_index: usize,
+        genotype: &Genotype,
+        root: &StreamPath,
+        progress: Progress<'_>,
+    ) -> Result<TrialOutcome>;
+}
+
+/// The real runner: [`run_contrastive`] on the config's unlabelled subset.
+pub struct ContrastiveRunner {
+    spec: ContrastiveSpec,
+    data: Dataset,
+    indices: Vec<usize>,
+}
+
+impl ContrastiveRunner {
+    /// Checks that `data` is the data the config names (by digest) and draws
+    /// the unlabelled subset from [`subset_stream`].
+    pub fn new(config: &SearchConfig, data: Dataset) -> Result<Self> {
+        let digest = data.digest();
+        if digest != config.data_digest {
+            return Err(invalid!(
+                "data {} has digest {}, but the search config names {}",
+                data.name,
+                digest.to_hex(),
+                config.data_digest.to_hex()
+            ));
+        }
+        let indices = subset(
+            data.len(),
+            config.subset,
+            &mut subset_stream(config.seed).stream(),
+        )?;
+        Ok(ContrastiveRunner {
+            spec: config.spec.clone(),
+            data,
+            indices,
+        })
+    }
+}
+
+impl TrialRunner for ContrastiveRunner {
+    fn run(
+        &self,
+        _trial_index: usize,
+        genotype: &Genotype,
+        root: &StreamPath,
+        progress: Progress<'_>,
+    ) -> Result<TrialOutcome> {
+        run_contrastive(
+            genotype,
+            &self.spec,
+            &self.data,
+            &self.indices,
+            root,
+            progress,
+        )
+    }
+}
+
+/// The stream the unlabelled subset is drawn from: `seed/subset`.
+pub fn subset_stream(seed: u64) -> StreamPath {
+    StreamPath::root(seed).child("subset")
+}
+
+/// The root of every draw of trial `t`'s training: `seed/trial/<t>`.
+pub fn trial_root(seed: u64, t: usize) -> StreamPath {
+    StreamPath::root(seed).at("trial", t as u64)
+}
+
+/// The choices proposed for trial `t` after `history` (earlier trials'
+/// choices and objectives): a pure function, no training.
+pub fn proposal(config: &SearchConfig, history: &[(Vec<usize>, f64)], t: usize) -> Vec<usize> {
+    match &config.strategy {
+        Strategy::Random => propose_random(&config.space, t, config.seed),
+        Strategy::Tpe(s) => propose(&config.space, history, t, config.seed, s),
+    }
+}
+
+/// The streams trial `t` draws from, as recorded: its proposal's stream and
+/// its training root.
+pub fn trial_streams(config: &SearchConfig, t: usize) -> Vec<String> {
+    let propose_path = match &config.strategy {
+        Strategy::Tpe(s) if t >= s.n_startup_jobs.max(1) => StreamPath::root(config.seed)
+            .at("propose", t as u64)
+            .child("tpe"),
+        _ => random_stream(config.seed, t),
+    };
+    vec![propose_path.display(), trial_root(config.seed, t).display()]
+}
+
+/// The record of trial `t`. The objective is the last epoch's mean loss; a
+/// diverged trial is recorded with its reason and objective `+inf`, which
+/// TPE ranks last (its worst), as hyperopt ranks a failed trial.
+pub fn trial_record(
+    config: &SearchConfig,
+    t: usize,
+    parent: Hash,
+    choices: &[usize],
+    genotype: &Genotype,
+    outcome: &TrialOutcome,
+) -> TrialRecord {
+    let (status, objective) = match (&outcome.end, outcome.epoch_losses.last()) {
+        (TrialEnd::Ok, Some(&last)) => (TrialStatus::Ok, Some(Exact::from_f32(last))),
+        (TrialEnd::Ok, None) => (
+            TrialStatus::Failed {
+                reason: "training produced no epoch".into(),
+            },
+            None,
+        ),
+        (
+            TrialEnd::Diverged {
+                epoch,
+                batch,
+                reason,
+            },
+            _,
+        ) => (
+            TrialStatus::Diverged {
+                reason: format!("epoch {epoch}, batch {batch}: {reason}"),
+            },
+            Some(Exact::from_f32(f32::INFINITY)),
+        ),
+    };
+    TrialRecord {
+        index: t as u64,
+        parent,
+        genotype: genotype.to_darts_string(),
+        genotype_hash: genotype.hash(),
+        choices: choices.iter().map(|&c| c as u64).collect(),
+        streams: trial_streams(config, t),
+        epoch_losses: outcome
+            .epoch_losses
+            .iter()
+            .map(|&l| Exact::from_f32(l))
+            .collect(),
+        objective,
+        weights_digest: Some(outcome.weights_digest),
+        status,
+    }
+}
+
+/// A recorded trial as TPE sees it: its choices and its objective (`+inf`
+/// when it has none).
+pub fn history_entry(t: &TrialRecord) -> (Vec<usize>, f64) {
+    let objective = t.objective.map_or(f64::INFINITY, Exact::to_f64);
+    (t.choices.iter().map(|&c| c as usize).collect(), objective)
+}
+
+/// The best trial: the lowest objective among trials that ended `Ok`, the
+/// earlier one on ties.
+pub fn best_trial(trials: &[(Hash, TrialRecord)]) -> Option<&(Hash, TrialRecord)> {
+    let mut best: Option<(&(Hash, TrialRecord), f64)> = None;
+    for entry in trials {
+        if entry.1.status != TrialStatus::Ok {
+            continue;
+        }
+        let objective = history_entry(&entry.1).1;
+        if best.is_none_or(|(_, b)| objective < b) {
+            best = Some((entry, objective));
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// A verified log: its config record's hash, the record, and the trials.
+pub type LogContents = (Hash, ConfigRecord, Vec<(Hash, TrialRecord)>);
+
+/// The config record and the trials of a verified log.
+pub fn read_log(ledger: &Ledger) -> Result<LogContents> {
+    let mut chain = ledger.records()?.into_iter();
+    let (config_hash, config) = match chain.next() {
+        Some((h, Record::Config(c))) => (h, c),
+        _ => unreachable!("a verified chain starts with its config record"),
+    };
+    let trials = chain
+        .map(|(h, r)| match r {
+            Record::Trial(t) => (h, t),
+            Record::Config(_) => unreachable!("a verified chain has one config record"),
+        })
+        .collect();
+    Ok((config_hash, config, trials))
+}
+
+/// Hooks for progress display; every method defaults to nothing.
+pub trait SearchObserver: Sync {
+    /// `done` trials were already in the log.
+    fn resumed(&self, _done: usize, _total: usize) {}
+    fn trial_started(&self, _t: usize, _genotype: &Genotype) {}
+    /// (epoch, batch, batches per epoch, running mean loss).
+    fn trial_progress(&self, _epoch: usize, _batch: usize, _batches: usize, _loss: f32) {}
+    fn trial_finished(&self, _record: &TrialRecord, _hash: &Hash) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+impl SearchObserver for Silent {}
+
+/// What a finished search holds.
+#[derive(Clone, Debug)]
+pub struct SearchSummary {
+    pub head: Hash,
+    pub trials: Vec<(Hash, TrialRecord)>,
+}
+
+impl SearchSummary {
+    pub fn best(&self) -> Option<&(Hash, TrialRecord)> {
+        best_trial(&self.trials)
+    }
+}
+
+/// Runs (or resumes) the search `config` with its log in `dir`. A log
+/// already in `dir` must have been started with exactly this config (else an
+/// `Invalid` error listing what differs); its trials are kept and the search
+/// continues after them.
+pub fn run_search(
+    dir: &Path,
+    config: &SearchConfig,
+    runner: &dyn TrialRunner,
+    observer: &dyn SearchObserver,
+) -> Result<SearchSummary> {
+    config.validate()?;
+    let record = config.to_record();
+    let mut ledger = if dir.join("HEAD").exists() {
+        Ledger::open(dir)?
+    } else {
+        Ledger::create(dir, &record)?
+    };
+    let (_, logged, mut trials) = read_log(&ledger)?;
+    if logged != record {
+        return Err(invalid!(
+            "{} holds a search with a different config: {}",
+            dir.display(),
+            config_differences(&logged, &record).join("; ")
+        ));
+    }
+    let mut history: Vec<(Vec<usize>, f64)> = Vec::with_capacity(config.trials);
+    for (h, t) in &trials {
+        config.space.decode(&history_entry(t).0).map_err(|e| {
+            invalid!(
+                "{}: record {} (trial {}): {e}",
+                dir.display(),
+                h.to_hex(),
+                t.index
+            )
+        })?;
+        history.push(history_entry(t));
+    }
+    observer.resumed(trials.len(), config.trials);
+    for t in trials.len()..config.trials {
+        let choices = proposal(config, &history, t);
+        let genotype = config.space.decode(&choices)?;
+        observer.trial_started(t, &genotype);
+        let mut progress = |e, b, n, l| observer.trial_progress(e, b, n, l);
+        let outcome = runner.run(t, &genotype, &trial_root(config.seed, t), &mut progress)?;
+        let rec = trial_record(config, t, ledger.head(), &choices, &genotype, &outcome);
+        let hash = ledger.append(&rec)?;
+        observer.trial_finished(&rec, &hash);
+        history.push(history_entry(&rec));
+        trials.push((hash, rec));
+    }
+    Ok(SearchSummary {
+        head: ledger.head(),
+        trials,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,142 @@
+//! `csnas search`, `audit`, `replay` run as processes with the real trial
+//! runner on the default preset cut to 2 trials: determinism across runs
+//! and thread counts, and a SIGKILL in the middle of a trial resumed to the
+//! uninterrupted head.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn csnas(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_csnas"))
+        .args(args)
+        .output()
+        .expect("run the csnas binary")
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("csnas-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        TempDir(p)
+    }
+    fn arg(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const SEARCH: [&str; 7] = ["search", "--quiet", "--seed", "5", "--trials", "2", "--out"];
+
+/// Runs the tiny search into `dir` with `threads`; returns its `head:` line.
+fn search(dir: &TempDir, threads: &str) -> String {
+    let out = csnas(&[&SEARCH[..], &[dir.arg(), "--threads", threads]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = stdout.lines().next().unwrap();
+    assert!(head.starts_with("head: "), "{stdout}");
+    head.to_owned()
+}
+
+fn trial_records(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("records")).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".cbor"))
+            .count()
+    })
+}
+
+#[test]
+fn the_same_seed_gives_the_same_head_on_one_and_two_threads_and_audits_clean() {
+    let (a, b) = (TempDir::new("one-thread"), TempDir::new("two-threads"));
+    let head = search(&a, "1");
+    assert_eq!(search(&b, "2"), head);
+    let audit = csnas(&["audit", a.arg(), "--retrain", "1", "--threads", "2"]);
+    assert_eq!(audit.status.code(), Some(0), "{audit:?}");
+    let replay = csnas(&["replay", b.arg(), "--quiet", "--threads", "2"]);
+    assert_eq!(replay.status.code(), Some(0), "{replay:?}");
+    assert!(String::from_utf8_lossy(&replay.stdout).contains(&head));
+}
+
+#[test]
+fn a_search_killed_during_a_trial_resumes_to_the_uninterrupted_head() {
+    let whole = TempDir::new("whole");
+    let expected = search(&whole, "2");
+    let dir = TempDir::new("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csnas"))
+        .args([&SEARCH[..], &[dir.arg(), "--threads", "2"]].concat())
+        .spawn()
+        .expect("start csnas search");
+    // Config record + trial 0's record: trial 1 is now training.
+    let start = Instant::now();
+    while trial_records(&dir.0) < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no trial record appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix.
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the search finished before it was killed"
+    );
+    // The killed writer's lock is stale; csnas never breaks it by itself.
+    let refused = csnas(&[&SEARCH[..], &[dir.arg()]].concat());
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("LOCK"));
+    std::fs::remove_file(dir.0.join("LOCK")).unwrap();
+    assert_eq!(search(&dir, "2"), expected);
+}
+
+#[test]
+fn show_and_audit_of_a_missing_log_are_bad_input() {
+    for cmd in ["show", "audit", "replay"] {
+        let out = csnas(&[cmd, "/nonexistent/csnas-log"]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {out:?}");
+    }
+}
+
+/// The digest REPRODUCE.md publishes for the built-in digits.
+#[test]
+fn the_digits_digest_in_reproduce_md_is_the_built_in_data_digest() {
+    let data = csnas::data::load(&csnas::data::DataSpec::Digits)
+        .unwrap()
+        .train;
+    let digest = data.digest().to_hex().to_string();
+    let reproduce = include_str!("../REPRODUCE.md");
+    assert!(reproduce.contains(&format!(
+        "| `digits` (built in, 1,797 images) | `{digest}` |"
+    )));
+}
+
+/// The whole default search (16 trials, ~30 s): its head is the one
+/// REPRODUCE.md publishes. Run with `cargo test --test cli_search -- --ignored`.
+#[test]
+#[ignore = "slow: the whole default search"]
+fn the_default_search_reaches_the_head_in_reproduce_md() {
+    let dir = TempDir::new("reproduce");
+    let out = csnas(&["search", "--quiet", "--seed", "0", "--out", dir.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let head = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let hash = head.strip_prefix("head: ").unwrap();
+    assert!(include_str!("../REPRODUCE.md").contains(&format!("head:          {hash}")));
+}
