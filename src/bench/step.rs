@@ -112,7 +112,7 @@ impl BenchStep {
     /// Builds the network (weights from `seed/bench/init`) and draws the input
     /// uniformly in `[-1, 1)` from `seed/bench/input`, in row-major order.
     pub fn new(cfg: &StepConfig) -> Result<Self> {
-        if cfg.batch < 4 || cfg.batch % 2 != 0 {
+        if cfg.batch < 4 || !cfg.batch.is_multiple_of(2) {
             return Err(invalid!(
                 "--batch must be even and ≥ 4 (batch/2 images × 2 views), got {}",
                 cfg.batch

@@ -61,7 +61,7 @@ pub struct ShowArgs {
 impl ShowArgs {
     /// The network settings, checked; each error names the flag to fix.
     pub fn network_config(&self) -> Result<NetworkConfig> {
-        if self.channels == 0 || self.channels % 2 != 0 {
+        if self.channels == 0 || !self.channels.is_multiple_of(2) {
             return Err(invalid!(
                 "--channels {}: must be a positive even number (FactorizedReduce splits \
                  channels into two halves)",

@@ -101,10 +101,10 @@ pub struct LinearEvalArgs {
 /// Runs `csnas linear-eval`.
 pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
     let spec: DataSpec = args.data.parse()?;
-    if let Some(path) = &args.model {
-        if !path.is_file() {
-            return Err(invalid!("--model {}: no such file", path.display()));
-        }
+    if let Some(path) = &args.model
+        && !path.is_file()
+    {
+        return Err(invalid!("--model {}: no such file", path.display()));
     }
     let threads = args.threads;
     let text = with_threads(threads, || evaluate(&args, &spec))??;

@@ -95,7 +95,7 @@ fn validate_cell(cell: &Cell, name: &str) -> Result<()> {
             "{name}: no edges; a cell needs at least one node (two edges)"
         ));
     }
-    if n % 2 != 0 {
+    if !n.is_multiple_of(2) {
         return Err(invalid!(
             "{name}: odd number of edges ({n}); each node takes exactly two"
         ));

@@ -3,7 +3,8 @@
 //! Layout:
 //! - `records/<hex>.cbor`: each record's canonical bytes, named by their blake3;
 //! - `HEAD`: the hex hash of the newest record and a newline;
-//! - `LOCK`: present while a writer holds the log (its pid and host inside);
+//! - `LOCK`: the lock file; while a writer holds it, it names the writer's
+//!   pid and host;
 //! - `meta/<hex>.txt`: `key=value` facts about a record that are not
 //!   deterministic (time, host, version); never hashed (DESIGN 3.1.5).
 //!
@@ -13,15 +14,17 @@
 //! orphan record file is harmless, and rewritten identically on retry), and
 //! after it the new one. A writer that opens the log deletes leftover `*.tmp`.
 //!
-//! Locking: `LOCK` is created with `O_EXCL` (`create_new`), so of two
-//! processes exactly one gets it; the other gets an error naming the holder.
-//! A lock left by a crashed writer is stale; csnas never breaks it itself,
-//! because a pid cannot be checked from another host sharing the directory and
-//! pids are reused; the error says to delete `LOCK` once the holder is known
-//! to be gone.
+//! Locking: a writer holds an exclusive advisory lock on `LOCK`
+//! (`File::try_lock`, i.e. `flock` on Linux), so of two processes exactly one
+//! gets it; the other gets an error naming the holder. The operating system
+//! releases the lock when the holder exits in any way, SIGKILL included, so a
+//! crashed search resumes without anyone deleting files, and no pid has to be
+//! guessed at (pids are reused, and cannot be checked from another host). The
+//! file itself stays; only the lock on it matters. Network file systems that
+//! do not honour `flock` are not supported for concurrent writers.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::record::{ConfigRecord, Hash, Record, TrialRecord};
@@ -277,40 +280,44 @@ fn default_meta() -> String {
     )
 }
 
-/// The writer's lock file; removed on drop.
+/// The writer's lock: an exclusive advisory lock on `LOCK`, released by the
+/// operating system when the file is closed or the process dies.
 #[derive(Debug)]
 struct Lock {
-    path: PathBuf,
+    _file: File,
 }
 
 impl Lock {
     fn acquire(dir: &Path) -> Result<Lock> {
         let path = dir.join("LOCK");
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
                 let who = format!("pid {} on host {}\n", std::process::id(), host_name());
-                f.write_all(who.as_bytes())
+                file.set_len(0)
+                    .and_then(|()| file.write_all(who.as_bytes()))
+                    .and_then(|()| file.sync_all())
                     .map_err(|e| Error::io(&path, e))?;
-                Ok(Lock { path })
+                Ok(Lock { _file: file })
             }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            Err(std::fs::TryLockError::WouldBlock) => {
                 let holder = fs::read_to_string(&path).unwrap_or_default();
                 Err(invalid!(
-                    "{} is locked by {} (another csnas is writing this log); if that process \
-                     is gone, the lock is stale: delete {}",
+                    "{} is locked by {} (another csnas is writing this log; {} is released \
+                     when that process ends)",
                     dir.display(),
                     holder.trim(),
                     path.display()
                 ))
             }
-            Err(e) => Err(Error::io(&path, e)),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
         }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
     }
 }
 

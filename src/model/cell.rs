@@ -105,14 +105,15 @@ impl<T: Real> Cell<T> {
                 let k = 2 * j + e;
                 let mut h = self.ops[k].forward(&states[self.indices[k]], ctx);
                 self.masks[k] = None;
-                if let Some(d) = drop {
-                    if d.prob > 0.0 && !self.ops[k].is_identity() {
-                        let mut s = d.path.at("node", j as u64).at("edge", e as u64).stream();
-                        let keep: Vec<bool> =
-                            (0..h.dim().0).map(|_| s.bernoulli(1.0 - d.prob)).collect();
-                        h = drop_path::drop_path_forward(&h, &keep, d.prob);
-                        self.masks[k] = Some(keep);
-                    }
+                if let Some(d) = drop
+                    && d.prob > 0.0
+                    && !self.ops[k].is_identity()
+                {
+                    let mut s = d.path.at("node", j as u64).at("edge", e as u64).stream();
+                    let keep: Vec<bool> =
+                        (0..h.dim().0).map(|_| s.bernoulli(1.0 - d.prob)).collect();
+                    h = drop_path::drop_path_forward(&h, &keep, d.prob);
+                    self.masks[k] = Some(keep);
                 }
                 hs.push(h);
             }

@@ -248,12 +248,13 @@ impl<T: Real> Network<T> {
             };
             let mut out = cell.forward(&s0, &s1, &ctx, use_drop.then_some(&dp));
             self.out_dims.push(out.dim());
-            if i == self.aux_index && train {
-                if let Some(aux) = &mut self.auxiliary_head {
-                    aux_logits = Some(aux.forward(&out, &ctx));
-                    let r = relu::relu_forward(&out);
-                    self.aux_cell_out = Some(std::mem::replace(&mut out, r));
-                }
+            if i == self.aux_index
+                && train
+                && let Some(aux) = &mut self.auxiliary_head
+            {
+                aux_logits = Some(aux.forward(&out, &ctx));
+                let r = relu::relu_forward(&out);
+                self.aux_cell_out = Some(std::mem::replace(&mut out, r));
             }
             s0 = std::mem::replace(&mut s1, out);
         }
@@ -294,14 +295,14 @@ impl<T: Real> Network<T> {
             let mut d = ds[i + 1]
                 .take()
                 .unwrap_or_else(|| Array4::from_elem(self.out_dims[i + 1], T::ZERO));
-            if i == self.aux_index {
-                if let Some(orig) = self.aux_cell_out.take() {
-                    d = relu::relu_backward(&orig, &d);
-                    if let (Some(da), Some(aux)) = (d_aux, &mut self.auxiliary_head) {
-                        let mut slot = Some(d);
-                        add_into(&mut slot, aux.backward(da));
-                        d = slot.expect("set");
-                    }
+            if i == self.aux_index
+                && let Some(orig) = self.aux_cell_out.take()
+            {
+                d = relu::relu_backward(&orig, &d);
+                if let (Some(da), Some(aux)) = (d_aux, &mut self.auxiliary_head) {
+                    let mut slot = Some(d);
+                    add_into(&mut slot, aux.backward(da));
+                    d = slot.expect("set");
                 }
             }
             let (d0, d1) = self.cells[i].backward(&d);
@@ -365,7 +366,7 @@ impl<T: Real> Network<T> {
 
 /// Every edge input must be an earlier state, every concat index a state.
 fn check_wiring(cell: &CellGenotype, which: &str) -> Result<()> {
-    if cell.edges.is_empty() || cell.edges.len() % 2 != 0 {
+    if cell.edges.is_empty() || !cell.edges.len().is_multiple_of(2) {
         return Err(invalid!(
             "{which} cell: needs 2 edges per node, got {} edges",
             cell.edges.len()
@@ -397,7 +398,7 @@ fn check_spatial(config: &NetworkConfig, kind: NetworkKind) -> Result<()> {
     }
     for i in 0..config.layers {
         if is_reduction(i, config.layers) {
-            if size % 2 != 0 {
+            if !size.is_multiple_of(2) {
                 return Err(invalid!(
                     "image size {}: reduction cell {i} needs an even input, got {size}×{size}",
                     config.image_size

@@ -119,7 +119,7 @@ pub struct FactorizedReduce<T: Real> {
 
 impl<T: Real> FactorizedReduce<T> {
     pub fn new(c_in: usize, c_out: usize, init: &Init, name: &str) -> Result<Self> {
-        if c_out % 2 != 0 {
+        if !c_out.is_multiple_of(2) {
             return Err(invalid!(
                 "{name}: FactorizedReduce needs an even channel count, got {c_out}"
             ));

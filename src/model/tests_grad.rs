@@ -33,10 +33,10 @@ impl Probe {
 
     fn set(&self, name: &str, values: &[f64]) {
         self.net.borrow_mut().visit_state_mut(&mut |n, _, slot| {
-            if n == name {
-                if let layers::StateMut::Float(dst) = slot {
-                    dst.copy_from_slice(values);
-                }
+            if n == name
+                && let layers::StateMut::Float(dst) = slot
+            {
+                dst.copy_from_slice(values);
             }
         });
     }

@@ -163,12 +163,12 @@ fn check(spec: &ContrastiveSpec, indices: &[usize]) -> Result<()> {
             spec.batch_size
         ));
     }
-    if let Some(c) = spec.grad_clip {
-        if !(c > 0.0 && c.is_finite()) {
-            return Err(invalid!(
-                "contrastive trial: gradient clip must be finite and > 0, got {c}"
-            ));
-        }
+    if let Some(c) = spec.grad_clip
+        && !(c > 0.0 && c.is_finite())
+    {
+        return Err(invalid!(
+            "contrastive trial: gradient clip must be finite and > 0, got {c}"
+        ));
     }
     if let Objective::PirlNce { .. } = spec.objective {
         let largest = spec.batch_size.min(n);

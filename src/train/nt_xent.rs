@@ -53,7 +53,7 @@ pub struct NtXentCache<T> {
 /// negative would be left), no columns, or when `temperature ≤ 0`.
 pub fn nt_xent_forward<T: Real>(z: &Array2<T>, temperature: T) -> Result<(T, NtXentCache<T>)> {
     let rows = z.nrows();
-    if rows < 4 || rows % 2 != 0 || z.ncols() == 0 {
+    if rows < 4 || !rows.is_multiple_of(2) || z.ncols() == 0 {
         return Err(invalid!(
             "nt_xent: z must be (2N, D) with N ≥ 2 and D ≥ 1, got {:?}",
             z.shape()

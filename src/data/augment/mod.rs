@@ -264,10 +264,11 @@ impl AugmentConfig {
         if self.vflip > 0.0 && stream.bernoulli(self.vflip) {
             crop::vflip(&mut out);
         }
-        if let Some(j) = &self.jitter {
-            if j.p > 0.0 && stream.bernoulli(j.p) {
-                apply_jitter(&mut out, j, stream);
-            }
+        if let Some(j) = &self.jitter
+            && j.p > 0.0
+            && stream.bernoulli(j.p)
+        {
+            apply_jitter(&mut out, j, stream);
         }
         if self.grayscale > 0.0 && stream.bernoulli(self.grayscale) {
             color::to_grayscale(&mut out);

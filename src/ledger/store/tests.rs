@@ -162,11 +162,9 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     drop(l);
     let l = Ledger::open(&d.0).unwrap();
     drop(l);
-    // A stale lock (its writer crashed) is reported, not broken.
+    // A LOCK file left by a writer that died holds no lock: the OS released
+    // it with the process, so the log opens without anyone deleting files.
     fs::write(d.0.join("LOCK"), "pid 999999 on host gone\n").unwrap();
-    let err = Ledger::open(&d.0).unwrap_err().to_string();
-    assert!(err.contains("pid 999999") && err.contains("stale"), "{err}");
-    fs::remove_file(d.0.join("LOCK")).unwrap();
     Ledger::open(&d.0).unwrap();
 }
 

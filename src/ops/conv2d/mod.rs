@@ -92,7 +92,7 @@ impl Geometry {
         let (cout, cig, kh, kw) = wdim;
         let g = p.groups;
         assert!(
-            g > 0 && cin % g == 0 && cout % g == 0,
+            g > 0 && cin.is_multiple_of(g) && cout % g == 0,
             "conv2d: groups {g} must divide Cin {cin} and Cout {cout}"
         );
         assert_eq!(
