@@ -119,20 +119,3 @@ fn the_digits_digest_in_reproduce_md_is_the_built_in_data_digest() {
         "| `digits` (built in, 1,797 images) | `{digest}` |"
     )));
 }
-
-/// The whole default search (16 trials, ~30 s): its head is the one
-/// REPRODUCE.md publishes. Run with `cargo test --test cli_search -- --ignored`.
-#[test]
-#[ignore = "slow: the whole default search"]
-fn the_default_search_reaches_the_head_in_reproduce_md() {
-    let dir = TempDir::new("reproduce");
-    let out = csnas(&["search", "--quiet", "--seed", "0", "--out", dir.arg()]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let head = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
-    let hash = head.strip_prefix("head: ").unwrap();
-    assert!(include_str!("../REPRODUCE.md").contains(&format!("head:          {hash}")));
-}
