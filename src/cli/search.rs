@@ -1,9 +1,9 @@
 //! `csnas search`: run or resume a search, with its log in `--out DIR`.
 //!
 //! Why here: turns flags into a validated [`SearchConfig`] in one place (a
-//! preset, then the data's digest and shape, then `--trials`/`--seed`), and
-//! shows progress on stderr; everything else is [`run_search`]. Progress bars
-//! hide themselves when stderr is not a terminal.
+//! preset, then `--config FILE`, then the data's digest and shape, then
+//! `--trials`/`--seed`), and shows progress on stderr; everything else is
+//! [`run_search`]. Progress bars hide themselves when stderr is not a terminal.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,7 +29,11 @@ pub struct SearchArgs {
     /// Settings preset: `default` (small, digits) or `csnas-cifar10` (the original method).
     #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
     pub preset: String,
-    /// Number of trials (overrides the preset's).
+    /// Settings applied over the preset: `key = value` lines with the config
+    /// record's keys (`csnas show DIR --json` lists them), e.g. `sgd.lr = 0.01`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Number of trials (overrides the preset's and the config file's).
     #[arg(long)]
     pub trials: Option<usize>,
     /// Master seed of every random draw.
@@ -67,6 +71,9 @@ impl SearchArgs {
     pub fn config(&self) -> Result<(SearchConfig, Dataset)> {
         let (spec, data) = load_search_data(&self.data)?;
         let mut config = SearchConfig::preset(&self.preset)?;
+        if let Some(path) = &self.config {
+            config = config.with_config_file(path)?;
+        }
         config.fit_data(data_kind(&spec), &data);
         config.seed = self.seed;
         if let Some(t) = self.trials {

@@ -20,6 +20,7 @@ use crate::model::{HeadConfig, NetworkConfig};
 use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective};
 
+mod overrides;
 mod params;
 pub use params::config_differences;
 use params::{Reader, Writer};
@@ -261,6 +262,19 @@ impl SearchConfig {
     /// write identically (unknown, missing, reordered or oddly spelled
     /// values), naming the first problem.
     pub fn from_record(r: &ConfigRecord) -> Result<SearchConfig> {
+        let config = Self::read_record(r)?;
+        if config.to_record() != *r {
+            return Err(invalid!(
+                "config record: not in canonical form (a value is spelled differently from \
+                 how csnas writes it)"
+            ));
+        }
+        Ok(config)
+    }
+
+    /// [`Self::from_record`] without the canonical-form check: values need
+    /// only parse (`0.050` is read as `0.05`). For configs written by people.
+    fn read_record(r: &ConfigRecord) -> Result<SearchConfig> {
         if r.schema_version != SCHEMA_VERSION {
             return Err(invalid!(
                 "config record: schema version {} (this csnas reads {SCHEMA_VERSION})",
@@ -344,12 +358,6 @@ impl SearchConfig {
             },
             backend: r.backend.clone(),
         };
-        if config.to_record() != *r {
-            return Err(invalid!(
-                "config record: not in canonical form (a value is spelled differently from \
-                 how csnas writes it)"
-            ));
-        }
         Ok(config)
     }
 }
