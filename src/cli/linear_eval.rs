@@ -22,7 +22,7 @@ use clap::{Args, ValueEnum};
 
 use super::progress::bar;
 use super::write_out;
-use crate::data::augment::{AugmentConfig, ColorJitter, Geometry};
+use crate::data::augment::AugmentConfig;
 use crate::data::batch::{Portion, split};
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
@@ -223,20 +223,7 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
     // Small grey images (digits): crops and contrast changes, no flips (a
     // mirrored digit is another symbol); colour images: SimCLR's pipeline.
     let augment = if data.channels == 1 {
-        AugmentConfig {
-            geometry: Geometry::ResizedCrop {
-                scale: (0.3, 1.0),
-                ratio: (0.75, 4.0 / 3.0),
-            },
-            jitter: Some(ColorJitter {
-                brightness: 0.4,
-                contrast: 0.4,
-                saturation: 0.0,
-                hue: 0.0,
-                p: 0.8,
-            }),
-            ..AugmentConfig::none(size)
-        }
+        AugmentConfig::grey_contrastive(size, 0.3)
     } else {
         AugmentConfig::simclr(size)
     };

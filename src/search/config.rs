@@ -11,7 +11,7 @@
 
 use super::space::{Encoding, SearchSpace};
 use super::tpe::TpeSettings;
-use crate::data::augment::{AugmentConfig, ColorJitter, Geometry, Normalize};
+use crate::data::augment::{AugmentConfig, Normalize};
 use crate::data::batch::Portion;
 use crate::error::Result;
 use crate::invalid;
@@ -106,20 +106,7 @@ impl SearchConfig {
                 epochs: 2,
                 batch_size: 64,
                 sgd: plain_sgd(0.05),
-                augment: AugmentConfig {
-                    geometry: Geometry::ResizedCrop {
-                        scale: (0.5, 1.0),
-                        ratio: (3.0 / 4.0, 4.0 / 3.0),
-                    },
-                    jitter: Some(ColorJitter {
-                        brightness: 0.4,
-                        contrast: 0.4,
-                        saturation: 0.0,
-                        hue: 0.0,
-                        p: 0.8,
-                    }),
-                    ..AugmentConfig::none(size)
-                },
+                augment: AugmentConfig::grey_contrastive(size, 0.5),
                 grad_clip: None,
             },
             backend: "cpu-f32".into(),

@@ -149,6 +149,26 @@ impl AugmentConfig {
         }
     }
 
+    /// Contrastive views of small grey images (digits): a resized crop (scale
+    /// `scale_min`–1, ratio 3/4–4/3) and brightness/contrast jitter 0.4/0.4
+    /// with p = 0.8. No flips: a mirrored digit is another symbol.
+    pub fn grey_contrastive(size: usize, scale_min: f64) -> Self {
+        AugmentConfig {
+            geometry: Geometry::ResizedCrop {
+                scale: (scale_min, 1.0),
+                ratio: (3.0 / 4.0, 4.0 / 3.0),
+            },
+            jitter: Some(ColorJitter {
+                brightness: 0.4,
+                contrast: 0.4,
+                saturation: 0.0,
+                hue: 0.0,
+                p: 0.8,
+            }),
+            ..AugmentConfig::none(size)
+        }
+    }
+
     /// DARTS' CIFAR training pipeline: padded crop (padding 4), flip 0.5, and
     /// cutout when given. Normalisation is left to the caller, since the
     /// statistics belong to the data set (e.g. [`Normalize::cifar10`]).
