@@ -22,6 +22,7 @@
 
 pub mod contrastive;
 pub mod cross_entropy;
+pub mod evaluate;
 pub mod linear_eval;
 pub mod nt_xent;
 pub mod pirl_nce;

@@ -43,6 +43,7 @@ use crate::rng::StreamPath;
 use crate::train::cross_entropy::{
     AUX_WEIGHT, cross_entropy_backward, cross_entropy_forward, with_aux,
 };
+pub use crate::train::evaluate::{argmax, evaluate, for_each_logits};
 use crate::train::schedule::{cosine_lr, drop_path_prob};
 use crate::train::sgd::{ParamRef, SgdConfig, SgdState, clip_grad_norm, sgd_step};
 
@@ -391,59 +392,6 @@ pub fn train_step_exact<T: Real>(
         k += 1;
     });
     result.map(|()| loss)
-}
-
-/// Fraction of `data[indices]` that the network (evaluation mode) classifies
-/// correctly; batches of `batch_size` in the given order.
-pub fn evaluate(
-    net: &mut Network<f32>,
-    data: &Dataset,
-    indices: &[usize],
-    augment: &AugmentConfig,
-    batch_size: usize,
-) -> Result<f64> {
-    let mut correct = 0usize;
-    for_each_logits(net, data, indices, augment, batch_size, &mut |i, row| {
-        if argmax(row) == data.labels[i] as usize {
-            correct += 1;
-        }
-    })?;
-    Ok(correct as f64 / indices.len().max(1) as f64)
-}
-
-/// Runs the network in evaluation mode over `data[indices]` (batches of
-/// `batch_size`, the augmentation's streams unused as long as it draws
-/// nothing) and calls `f(index, logits)` for each sample in order.
-pub fn for_each_logits(
-    net: &mut Network<f32>,
-    data: &Dataset,
-    indices: &[usize],
-    augment: &AugmentConfig,
-    batch_size: usize,
-    f: &mut dyn FnMut(usize, &[f32]),
-) -> Result<()> {
-    let root = StreamPath::root(0).child("eval");
-    for chunk in indices.chunks(batch_size.max(1)) {
-        let x = batch(data, chunk, 0, &root, augment)?;
-        let out = net.forward(&x, false, 0.0, &root)?;
-        for (k, &i) in chunk.iter().enumerate() {
-            let row = out.logits.row(k);
-            f(i, row.as_slice().expect("logits rows are contiguous"));
-        }
-    }
-    Ok(())
-}
-
-/// The first index of the largest value, by `>` comparisons from index 0
-/// (a NaN never replaces the current best).
-pub fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = k;
-        }
-    }
-    best
 }
 
 #[cfg(test)]
