@@ -4,6 +4,9 @@
 //! Why not im2col: with one input channel per group each gemm is a single row,
 //! so unfolding costs more than the arithmetic. Here each channel plane is
 //! copied once into a zero-padded buffer and the loops run over it directly.
+//! The filter gradient is the exception: each weight element is one long
+//! chain over `(n, oy, ox)`, which cannot be split, so 8 channels are
+//! interleaved and each vector lane carries one channel's chain.
 //! The arithmetic is the one documented on the public functions (the same
 //! chains, operands and zeros as the im2col path), so results are bit-identical
 //! to what the general path would produce.
@@ -108,35 +111,142 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
 
 pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dyv: &[T]) -> Vec<T> {
     let ([kh, kw], [sy, sx], [dy, dx]) = (g.p.kernel, g.p.stride, g.p.dilation);
-    let (pix, wp, plane_len) = (g.pix(), g.w + 2 * g.p.padding[1], g.h * g.w);
-    let mut dw = vec![T::ZERO; g.cout * kh * kw];
+    let kk = kh * kw;
+    let mut dw = vec![T::ZERO; g.cout * kk];
     if dw.is_empty() {
         return dw;
     }
+    let wp = g.w + 2 * g.p.padding[1];
     // Offset of tap (ky, kx) from a window's origin in the padded plane.
     let taps: Vec<usize> = (0..kh)
         .flat_map(|ky| (0..kw).map(move |kx| ky * dy * wp + kx * dx))
         .collect();
-    let span = taps.last().copied().unwrap_or(0) + 1;
-    dw.par_chunks_mut(kh * kw)
-        .enumerate()
-        .for_each_init(Vec::new, |xp, (c, acc)| {
-            // Per weight element: fma chain over (n, oy, ox) ascending, from +0.
-            // The kh·kw chains are independent and interleaved for speed only.
+    // Taps per pass: the largest of these that divides kh·kw, so a pass's
+    // accumulators have a size known at compile time (kept in registers).
+    let group = [9, 5, 3, 1]
+        .into_iter()
+        .find(|gs| kk % gs == 0)
+        .expect("1 divides");
+    dw.par_chunks_mut(LANES * kk).enumerate().for_each_init(
+        || (Vec::new(), Vec::new(), vec![[T::ZERO; LANES]; kk]),
+        |(xi, di, acc), (blk, out)| {
+            let c0 = blk * LANES;
+            let lanes = out.len() / kk;
+            acc.fill([T::ZERO; LANES]);
             for b in 0..g.n {
-                let plane = b * g.cin + c;
-                pad_plane(g, &x[plane * plane_len..(plane + 1) * plane_len], xp);
-                let dyp = &dyv[plane * pix..(plane + 1) * pix];
-                for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
-                    for (ox, &gv) in dyrow.iter().enumerate() {
-                        let origin = oy * sy * wp + ox * sx;
-                        let window = &xp[origin..origin + span];
-                        for (a, &t) in acc.iter_mut().zip(&taps) {
-                            *a = gv.mul_add(window[t], *a);
-                        }
+                interleave_x(g, x, b, c0, lanes, xi);
+                interleave_dy(g, dyv, b, c0, lanes, di);
+                let planes = Planes {
+                    xi,
+                    di,
+                    wp,
+                    ow: g.ow,
+                    stride: (sy, sx),
+                };
+                for (t, a) in taps.chunks(group).zip(acc.chunks_mut(group)) {
+                    match group {
+                        9 => planes.chains::<9>(t, a),
+                        5 => planes.chains::<5>(t, a),
+                        3 => planes.chains::<3>(t, a),
+                        _ => planes.chains::<1>(t, a),
                     }
                 }
             }
-        });
+            for (l, row) in out.chunks_exact_mut(kk).enumerate() {
+                for (o, a) in row.iter_mut().zip(acc.iter()) {
+                    *o = a[l];
+                }
+            }
+        },
+    );
     dw
+}
+
+/// Channels whose filter gradients are computed together, one per lane:
+/// each lane is a separate chain, so vectorising over lanes keeps every
+/// chain's order.
+const LANES: usize = 8;
+
+/// One image's padded input and output gradient for `LANES` channels,
+/// interleaved (element `(pixel, lane)` at `pixel * LANES + lane`).
+struct Planes<'a, T> {
+    xi: &'a [T],
+    di: &'a [T],
+    /// Padded row length.
+    wp: usize,
+    /// Output row length.
+    ow: usize,
+    stride: (usize, usize),
+}
+
+impl<T: Real> Planes<'_, T> {
+    /// Continues the chains of `G` taps over this image's `(oy, ox)` ascending:
+    /// `acc[t][l] = dy[l].mul_add(x[origin + tap t][l], acc[t][l])`.
+    #[inline(never)]
+    fn chains<const G: usize>(&self, taps: &[usize], acc: &mut [[T; LANES]]) {
+        let taps: &[usize; G] = taps.try_into().expect("tap group");
+        let mut a: [[T; LANES]; G] = (&*acc).try_into().expect("acc group");
+        let (sy, sx) = self.stride;
+        for (oy, drow) in self.di.chunks_exact(self.ow * LANES).enumerate() {
+            for (ox, gv) in drow.chunks_exact(LANES).enumerate() {
+                let gv: &[T; LANES] = gv.try_into().expect("lanes");
+                let origin = oy * sy * self.wp + ox * sx;
+                for (at, &t) in a.iter_mut().zip(taps) {
+                    let xv: &[T; LANES] = self.xi[(origin + t) * LANES..][..LANES]
+                        .try_into()
+                        .expect("lanes");
+                    for l in 0..LANES {
+                        at[l] = gv[l].mul_add(xv[l], at[l]);
+                    }
+                }
+            }
+        }
+        acc.copy_from_slice(&a);
+    }
+}
+
+/// Image `b`'s planes of channels `c0..c0+lanes`, zero-padded and
+/// interleaved into `out`; missing lanes are zero.
+fn interleave_x<T: Real>(
+    g: &Geometry,
+    x: &[T],
+    b: usize,
+    c0: usize,
+    lanes: usize,
+    out: &mut Vec<T>,
+) {
+    let (py, px) = (g.p.padding[0], g.p.padding[1]);
+    let wp = g.w + 2 * px;
+    out.clear();
+    out.resize((g.h + 2 * py) * wp * LANES, T::ZERO);
+    for l in 0..lanes {
+        let plane = &x[((b * g.cin) + c0 + l) * g.h * g.w..][..g.h * g.w];
+        for (iy, row) in plane.chunks_exact(g.w).enumerate() {
+            let base = (iy + py) * wp + px;
+            for (ix, &v) in row.iter().enumerate() {
+                out[(base + ix) * LANES + l] = v;
+            }
+        }
+    }
+}
+
+/// Image `b`'s output-gradient planes of channels `c0..c0+lanes`,
+/// interleaved into `out`; missing lanes are zero.
+fn interleave_dy<T: Real>(
+    g: &Geometry,
+    dyv: &[T],
+    b: usize,
+    c0: usize,
+    lanes: usize,
+    out: &mut Vec<T>,
+) {
+    let pix = g.pix();
+    out.clear();
+    out.resize(pix * LANES, T::ZERO);
+    for l in 0..lanes {
+        let plane = &dyv[((b * g.cout) + c0 + l) * pix..][..pix];
+        for (q, &v) in plane.iter().enumerate() {
+            out[q * LANES + l] = v;
+        }
+    }
 }

@@ -118,15 +118,30 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dy: &[T], w: &[T]) -> Vec<T> 
     }
     dx.par_chunks_mut(img)
         .enumerate()
-        .for_each_init(Vec::new, |dcol, (b, dxb)| {
-            dcol.resize(g.p.groups * kk * pix, T::ZERO);
+        .for_each_init(Vec::new, |dcol: &mut Vec<T>, (b, dxb)| {
             let dyb = &dy[b * g.cout * pix..(b + 1) * g.cout * pix];
+            let pointwise = is_pointwise(g);
+            if !pointwise {
+                dcol.resize(g.p.groups * kk * pix, T::ZERO);
+            }
             for gi in 0..g.p.groups {
                 let wt = MatRef::row_major(&w[gi * g.cog * kk..][..g.cog * kk], g.cog, kk).t();
                 let dyg = MatRef::row_major(&dyb[gi * g.cog * pix..][..g.cog * pix], g.cog, pix);
-                gemm(wt, dyg, &mut dcol[gi * kk * pix..][..kk * pix], false);
+                // Pointwise: `col` is the image, so each `dcol` entry is the
+                // one term of its input element; written in place.
+                let out = if pointwise {
+                    &mut dxb[..]
+                } else {
+                    &mut dcol[..]
+                };
+                gemm(wt, dyg, &mut out[gi * kk * pix..][..kk * pix], false);
             }
-            col2im(g, dcol, dxb);
+            if pointwise {
+                // `+0 + dcol`, as col2im would do it (turns a -0 into +0).
+                dxb.iter_mut().for_each(|v| *v = T::ZERO + *v);
+            } else {
+                col2im(g, dcol, dxb);
+            }
         });
     dx
 }

@@ -255,9 +255,39 @@ fn bits(a: &[f32]) -> Vec<u32> {
 
 #[test]
 fn depthwise_kernel_equals_im2col_path_bitwise() {
-    for (name, n, cin, h, w, cout, p) in
-        cases().into_iter().filter(|c| c.0.starts_with("depthwise"))
-    {
+    // Beyond the shared cases: channel counts that fill one lane block of
+    // the filter-gradient kernel and leave a ragged one (11, 19 channels).
+    let wide = [
+        (
+            "depthwise3x3_dil2_11ch",
+            3,
+            11,
+            7,
+            6,
+            11,
+            params([3, 3], [1, 1], [2, 2], [2, 2], 11),
+        ),
+        (
+            "depthwise5x5_s2_19ch",
+            2,
+            19,
+            9,
+            9,
+            19,
+            params([5, 5], [2, 2], [2, 2], [1, 1], 19),
+        ),
+        (
+            "depthwise1x3_8ch",
+            2,
+            8,
+            4,
+            5,
+            8,
+            params([1, 3], [1, 1], [0, 1], [1, 1], 8),
+        ),
+    ];
+    let shared = cases().into_iter().filter(|c| c.0.starts_with("depthwise"));
+    for (name, n, cin, h, w, cout, p) in shared.chain(wide) {
         let (x, wt) = inputs(name, n, cin, h, w, cout, &p);
         let (x, wt) = (to_f32(&x), to_f32(&wt));
         let g = Geometry::new(n, cin, (h, w), wt.dim(), &p);

@@ -1,12 +1,19 @@
-//! The packed, register-tiled gemm: panels of A (`MR` rows) and B (`NR`
-//! columns) are copied into contiguous buffers, and an `MR × NR` block of
-//! accumulators lives in a local array so LLVM keeps it in vector registers
-//! and vectorises the fma over `j`.
+//! The packed, register-tiled gemm: panels of A (`MR` rows) are copied into
+//! contiguous buffers, and an `MR × NR` block of accumulators lives in a local
+//! array so LLVM keeps it in vector registers and vectorises the fma over `j`.
+//!
+//! B is read in place when its rows are contiguous (`col_stride == 1`: the
+//! forward and backward-data products of a convolution), `NR` values per
+//! depth step at the row stride; only a ragged last panel is copied. Packing
+//! such a B would cost as much as the arithmetic when `m` is small (a DARTS
+//! 1×1 convolution has 16–64 output rows). A B stored column-major (the
+//! backward-filter product) is packed, reading each column contiguously.
 //!
 //! Loop nest: `jc` (columns, `NC`) → `pc` (depth, `KC`) → rayon over row
 //! blocks of C (`mc` rows) → `jr` (B panels) → `ir` (A panels) → micro-kernel
 //! over `p` ascending. Each accumulator block is loaded from C and stored back,
-//! so across `pc` blocks every element's chain continues in `k` order.
+//! so across `pc` blocks every element's chain continues in `k` order. None of
+//! the choices above (packing or not, block sizes) touches any chain's order.
 
 use super::MatRef;
 use crate::real::Real;
@@ -19,6 +26,15 @@ const NC: usize = 2048;
 /// Largest row block of C one task handles.
 const MC_MAX: usize = 96;
 
+/// Where the micro-kernel reads B from.
+#[derive(Clone, Copy)]
+enum BSource<'a, T> {
+    /// Packed panels, `kc × NR` each, depth-major.
+    Packed(&'a [T]),
+    /// In place: element `(p, j)` of the block at `data[p * ld + j]`.
+    Direct { data: &'a [T], ld: usize },
+}
+
 pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
@@ -29,53 +45,92 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
     // The block size only changes speed, never any element's order.
     let tasks = 4 * rayon::current_num_threads();
     let mc = (m.div_ceil(tasks).div_ceil(MR) * MR).clamp(MR, MC_MAX);
+    let direct = b.col_stride == 1;
     let mut bpack: Vec<T> = Vec::new();
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
-            pack_b::<T, NR>(b, pc, kc, jc, nc, &mut bpack);
-            let bp = &bpack[..];
+            let bsrc = if direct {
+                let start = pc * b.row_stride + jc;
+                BSource::Direct {
+                    data: &b.data[start..],
+                    ld: b.row_stride,
+                }
+            } else {
+                pack_b::<T, NR>(b, pc, kc, jc, nc, &mut bpack);
+                BSource::Packed(&bpack[..])
+            };
             c.par_chunks_mut(mc * n).enumerate().for_each_init(
-                Vec::new,
-                |apack: &mut Vec<T>, (blk, cblk)| {
+                || (Vec::new(), Vec::new()),
+                |(apack, edge): &mut (Vec<T>, Vec<T>), (blk, cblk)| {
                     let i0 = blk * mc;
                     let rows = cblk.len() / n;
                     pack_a::<T, MR>(a, i0, rows, pc, kc, apack);
-                    block::<T, MR, NR>(apack, bp, kc, rows, nc, &mut cblk[jc..], n);
+                    let tile = Tile {
+                        kc,
+                        rows,
+                        cols: nc,
+                        ldc: n,
+                    };
+                    block::<T, MR, NR>(apack, bsrc, edge, tile, &mut cblk[jc..]);
                 },
             );
         }
     }
 }
 
-/// Runs the micro-kernel over every (B panel, A panel) pair of one block.
-/// `c` starts at the block's top-left element; `ldc` is its row stride.
-fn block<T: Real, const MR: usize, const NR: usize>(
-    ap: &[T],
-    bp: &[T],
+/// Extents of one block: depth, rows and columns of C, and C's row stride.
+#[derive(Clone, Copy)]
+struct Tile {
     kc: usize,
     rows: usize,
     cols: usize,
-    c: &mut [T],
     ldc: usize,
+}
+
+/// Runs the micro-kernel over every (B panel, A panel) pair of one block.
+/// `c` starts at the block's top-left element. `edge` holds a copy of a
+/// ragged in-place B panel, zero-padded to `NR` columns.
+fn block<T: Real, const MR: usize, const NR: usize>(
+    ap: &[T],
+    b: BSource<'_, T>,
+    edge: &mut Vec<T>,
+    t: Tile,
+    c: &mut [T],
 ) {
-    for (jp, bpanel) in bp.chunks_exact(kc * NR).enumerate() {
+    for jp in 0..t.cols.div_ceil(NR) {
         let j0 = jp * NR;
-        let nr = NR.min(cols - j0);
-        for (ip, apanel) in ap.chunks_exact(kc * MR).enumerate() {
+        let nr = NR.min(t.cols - j0);
+        let (bpanel, ldb): (&[T], usize) = match b {
+            BSource::Packed(p) => (&p[jp * t.kc * NR..][..t.kc * NR], NR),
+            BSource::Direct { data, ld } if nr == NR => (&data[j0..], ld),
+            BSource::Direct { data, ld } => {
+                edge.clear();
+                edge.resize(t.kc * NR, T::ZERO);
+                for (p, row) in edge.chunks_exact_mut(NR).enumerate() {
+                    row[..nr].copy_from_slice(&data[p * ld + j0..][..nr]);
+                }
+                (&edge[..], NR)
+            }
+        };
+        for (ip, apanel) in ap.chunks_exact(t.kc * MR).enumerate() {
             let i0 = ip * MR;
-            let mr = MR.min(rows - i0);
-            micro::<T, MR, NR>(apanel, bpanel, &mut c[i0 * ldc + j0..], ldc, mr, nr);
+            let mr = MR.min(t.rows - i0);
+            let cc = &mut c[i0 * t.ldc + j0..];
+            micro::<T, MR, NR>(apanel, bpanel, ldb, t.kc, cc, t.ldc, mr, nr);
         }
     }
 }
 
 /// `MR × NR` accumulators: load from C, fma over the panel depth, store back.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn micro<T: Real, const MR: usize, const NR: usize>(
     ap: &[T],
     bp: &[T],
+    ldb: usize,
+    kc: usize,
     c: &mut [T],
     ldc: usize,
     mr: usize,
@@ -85,24 +140,28 @@ fn micro<T: Real, const MR: usize, const NR: usize>(
     for (r, row) in tile.iter_mut().enumerate().take(mr) {
         row[..nr].copy_from_slice(&c[r * ldc..r * ldc + nr]);
     }
-    fma_panel::<T, MR, NR>(ap, bp, &mut tile);
+    fma_panel::<T, MR, NR>(ap, bp, ldb, kc, &mut tile);
     for (r, row) in tile.iter().enumerate().take(mr) {
         c[r * ldc..r * ldc + nr].copy_from_slice(&row[..nr]);
     }
 }
 
-/// The register block: `tile[r][j] = ap[p][r].mul_add(bp[p][j], tile[r][j])`
-/// for `p` ascending. Kept out of line so the accumulators stay in registers.
+/// The register block: `tile[r][j] = ap[p][r].mul_add(b[p][j], tile[r][j])`
+/// for `p` ascending, B's row `p` at `bp[p * ldb..]`. Kept out of line so the
+/// accumulators stay in registers.
 #[inline(never)]
 fn fma_panel<T: Real, const MR: usize, const NR: usize>(
     ap: &[T],
     bp: &[T],
+    ldb: usize,
+    kc: usize,
     tile: &mut [[T; NR]; MR],
 ) {
+    assert!(ap.len() >= kc * MR && (kc == 0 || bp.len() >= (kc - 1) * ldb + NR));
     let mut acc = *tile;
-    for (av, bv) in ap.chunks_exact(MR).zip(bp.chunks_exact(NR)) {
+    for (p, av) in ap.chunks_exact(MR).take(kc).enumerate() {
         let av: &[T; MR] = av.try_into().expect("MR");
-        let bv: &[T; NR] = bv.try_into().expect("NR");
+        let bv: &[T; NR] = bp[p * ldb..p * ldb + NR].try_into().expect("NR");
         for r in 0..MR {
             let x = av[r];
             for j in 0..NR {
@@ -114,7 +173,8 @@ fn fma_panel<T: Real, const MR: usize, const NR: usize>(
 }
 
 /// Packs rows `i0..i0+rows`, depth `p0..p0+kc` of A as panels of `MR` rows,
-/// each stored depth-major (`MR` values per depth step), zero-padded.
+/// each stored depth-major (`MR` values per depth step), zero-padded. Reads
+/// along A's contiguous axis.
 fn pack_a<T: Real, const MR: usize>(
     a: MatRef<'_, T>,
     i0: usize,
@@ -127,18 +187,28 @@ fn pack_a<T: Real, const MR: usize>(
     out.clear();
     out.resize(panels * kc * MR, T::ZERO);
     for (ip, panel) in out.chunks_exact_mut(kc * MR).enumerate() {
-        let r0 = ip * MR;
-        for r in 0..MR.min(rows - r0) {
-            let base = (i0 + r0 + r) * a.row_stride + p0 * a.col_stride;
-            for p in 0..kc {
-                panel[p * MR + r] = a.data[base + p * a.col_stride];
+        let r0 = i0 + ip * MR;
+        let mr = MR.min(rows - ip * MR);
+        if a.row_stride == 1 {
+            // Column-major A (a transposed weight): MR rows are contiguous.
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                let base = r0 + (p0 + p) * a.col_stride;
+                dst[..mr].copy_from_slice(&a.data[base..base + mr]);
+            }
+        } else {
+            for r in 0..mr {
+                let base = (r0 + r) * a.row_stride + p0 * a.col_stride;
+                for p in 0..kc {
+                    panel[p * MR + r] = a.data[base + p * a.col_stride];
+                }
             }
         }
     }
 }
 
-/// Packs depth `p0..p0+kc`, columns `j0..j0+cols` of B as panels of `NR`
-/// columns, each stored depth-major (`NR` values per depth step), zero-padded.
+/// Packs depth `p0..p0+kc`, columns `j0..j0+cols` of a B whose columns are
+/// not contiguous as panels of `NR` columns, each stored depth-major (`NR`
+/// values per depth step), zero-padded. Reads each column along `p`.
 fn pack_b<T: Real, const NR: usize>(
     b: MatRef<'_, T>,
     p0: usize,
@@ -155,15 +225,10 @@ fn pack_b<T: Real, const NR: usize>(
         .for_each(|(jp, panel)| {
             let c0 = j0 + jp * NR;
             let nr = NR.min(cols - jp * NR);
-            for p in 0..kc {
-                let base = (p0 + p) * b.row_stride + c0 * b.col_stride;
-                let dst = &mut panel[p * NR..p * NR + nr];
-                if b.col_stride == 1 {
-                    dst.copy_from_slice(&b.data[base..base + nr]);
-                } else {
-                    for (j, d) in dst.iter_mut().enumerate() {
-                        *d = b.data[base + j * b.col_stride];
-                    }
+            for j in 0..nr {
+                let base = p0 * b.row_stride + (c0 + j) * b.col_stride;
+                for p in 0..kc {
+                    panel[p * NR + j] = b.data[base + p * b.row_stride];
                 }
             }
         });
