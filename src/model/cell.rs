@@ -142,11 +142,13 @@ impl<T: Real> Cell<T> {
             let d = take_or_zeros(&mut ds[j + 2], self.state_dims[j + 2]);
             for e in 0..2 {
                 let k = 2 * j + e;
-                let dh = match &self.masks[k] {
-                    Some(keep) => drop_path::drop_path_backward(&d, keep, self.drop_prob),
-                    None => d.clone(),
+                let dx = match &self.masks[k] {
+                    Some(keep) => {
+                        let dh = drop_path::drop_path_backward(&d, keep, self.drop_prob);
+                        self.ops[k].backward(&dh)
+                    }
+                    None => self.ops[k].backward(&d),
                 };
-                let dx = self.ops[k].backward(&dh);
                 add_into(&mut ds[self.indices[k]], dx);
             }
         }

@@ -73,6 +73,11 @@ pub type StateMutVisitor<'a, T> = dyn FnMut(String, &[usize], StateMut<'_, T>) +
 /// A layer on NCHW tensors. Visitors take the name prefix (ending in `.` or empty).
 pub trait Layer<T: Real> {
     fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T>;
+    /// [`forward`](Layer::forward) given ownership of the input, so a layer
+    /// that keeps its input for backward (a convolution) need not copy it.
+    fn forward_owned(&mut self, x: Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+        self.forward(&x, ctx)
+    }
     /// Gradient with respect to the last forward's input; parameter gradients
     /// are accumulated. Panics without a preceding forward.
     fn backward(&mut self, dy: &Array4<T>) -> Array4<T>;
@@ -108,9 +113,12 @@ impl<T: Real> Conv<T> {
 }
 
 impl<T: Real> Layer<T> for Conv<T> {
-    fn forward(&mut self, x: &Array4<T>, _ctx: &ForwardCtx) -> Array4<T> {
-        let y = conv2d::conv2d_forward(x, &self.weight.value, &self.p);
-        self.x = Some(x.clone());
+    fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+        self.forward_owned(x.clone(), ctx)
+    }
+    fn forward_owned(&mut self, x: Array4<T>, _ctx: &ForwardCtx) -> Array4<T> {
+        let y = conv2d::conv2d_forward(&x, &self.weight.value, &self.p);
+        self.x = Some(x);
         y
     }
     fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
@@ -244,20 +252,30 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
     }
 }
 
-/// ReLU (caches its input).
-#[derive(Default)]
+/// ReLU (caches one bit per element, `x > 0`, not its input).
 pub struct Relu<T: Real> {
-    x: Option<Array4<T>>,
+    mask: Option<relu::Mask>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T: Real> Default for Relu<T> {
+    fn default() -> Self {
+        Relu {
+            mask: None,
+            _t: std::marker::PhantomData,
+        }
+    }
 }
 
 impl<T: Real> Layer<T> for Relu<T> {
     fn forward(&mut self, x: &Array4<T>, _ctx: &ForwardCtx) -> Array4<T> {
-        self.x = Some(x.clone());
-        relu::relu_forward(x)
+        let (y, mask) = relu::relu_forward_masked(x);
+        self.mask = Some(mask);
+        y
     }
     fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
-        let x = self.x.take().expect("Relu::backward without forward");
-        relu::relu_backward(&x, dy)
+        let mask = self.mask.take().expect("Relu::backward without forward");
+        relu::relu_backward_masked(&mask, dy)
     }
 }
 
@@ -294,15 +312,30 @@ impl<T: Real> Default for Seq<T> {
 
 impl<T: Real> Layer<T> for Seq<T> {
     fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
-        let mut h = x.clone();
+        let mut children = self.children.iter_mut();
+        let Some((_, first)) = children.next() else {
+            return x.clone();
+        };
+        let mut h = first.forward(x, ctx);
+        for (_, c) in children {
+            h = c.forward_owned(h, ctx);
+        }
+        h
+    }
+    fn forward_owned(&mut self, x: Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+        let mut h = x;
         for (_, c) in &mut self.children {
-            h = c.forward(&h, ctx);
+            h = c.forward_owned(h, ctx);
         }
         h
     }
     fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
-        let mut d = dy.clone();
-        for (_, c) in self.children.iter_mut().rev() {
+        let mut children = self.children.iter_mut().rev();
+        let Some((_, last)) = children.next() else {
+            return dy.clone();
+        };
+        let mut d = last.backward(dy);
+        for (_, c) in children {
             d = c.backward(&d);
         }
         d

@@ -139,9 +139,9 @@ impl<T: Real> FactorizedReduce<T> {
 impl<T: Real> Layer<T> for FactorizedReduce<T> {
     fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
         let r = self.relu.forward(x, ctx);
-        let a = self.conv_1.forward(&r, ctx);
         let shifted = r.slice(s![.., .., 1.., 1..]).to_owned();
-        let b = self.conv_2.forward(&shifted, ctx);
+        let a = self.conv_1.forward_owned(r, ctx);
+        let b = self.conv_2.forward_owned(shifted, ctx);
         let cat = concat::concat_channels(&[&a, &b]);
         self.bn.forward(&cat, ctx)
     }

@@ -39,6 +39,7 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     c: &mut [T],
+    accumulate: bool,
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     // Row block per task: enough tasks to share the work, at most MC_MAX.
@@ -72,6 +73,7 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
                         rows,
                         cols: nc,
                         ldc: n,
+                        load_c: accumulate || pc > 0,
                     };
                     block::<T, MR, NR>(apack, bsrc, edge, tile, &mut cblk[jc..]);
                 },
@@ -87,6 +89,8 @@ struct Tile {
     rows: usize,
     cols: usize,
     ldc: usize,
+    /// Continue the chains from C (else they start from +0).
+    load_c: bool,
 }
 
 /// Runs the micro-kernel over every (B panel, A panel) pair of one block.
@@ -118,29 +122,29 @@ fn block<T: Real, const MR: usize, const NR: usize>(
             let i0 = ip * MR;
             let mr = MR.min(t.rows - i0);
             let cc = &mut c[i0 * t.ldc + j0..];
-            micro::<T, MR, NR>(apanel, bpanel, ldb, t.kc, cc, t.ldc, mr, nr);
+            micro::<T, MR, NR>(apanel, (bpanel, ldb), t, cc, mr, nr);
         }
     }
 }
 
-/// `MR × NR` accumulators: load from C, fma over the panel depth, store back.
-#[allow(clippy::too_many_arguments)]
+/// `MR × NR` accumulators: load from C (or +0), fma over the panel depth, store back.
 #[inline(always)]
 fn micro<T: Real, const MR: usize, const NR: usize>(
     ap: &[T],
-    bp: &[T],
-    ldb: usize,
-    kc: usize,
+    (bp, ldb): (&[T], usize),
+    t: Tile,
     c: &mut [T],
-    ldc: usize,
     mr: usize,
     nr: usize,
 ) {
+    let ldc = t.ldc;
     let mut tile = [[T::ZERO; NR]; MR];
-    for (r, row) in tile.iter_mut().enumerate().take(mr) {
-        row[..nr].copy_from_slice(&c[r * ldc..r * ldc + nr]);
+    if t.load_c {
+        for (r, row) in tile.iter_mut().enumerate().take(mr) {
+            row[..nr].copy_from_slice(&c[r * ldc..r * ldc + nr]);
+        }
     }
-    fma_panel::<T, MR, NR>(ap, bp, ldb, kc, &mut tile);
+    fma_panel::<T, MR, NR>(ap, bp, ldb, t.kc, &mut tile);
     for (r, row) in tile.iter().enumerate().take(mr) {
         c[r * ldc..r * ldc + nr].copy_from_slice(&row[..nr]);
     }

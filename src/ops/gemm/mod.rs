@@ -82,27 +82,29 @@ pub fn gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accumulate
     assert_eq!(c.len(), m * n, "gemm: C must be m×n");
     a.check("A");
     b.check("B");
-    if !accumulate {
-        c.fill(T::ZERO);
-    }
     if m == 0 || n == 0 || k == 0 {
+        if !accumulate {
+            c.fill(T::ZERO);
+        }
         return;
     }
+    // Without `accumulate`, C's old contents are never read: each chain
+    // starts from +0 in the kernel itself.
     if m * n * k <= SMALL {
-        gemm_scalar(a, b, c);
+        gemm_scalar(a, b, c, accumulate);
     } else if T::BYTES == 4 {
-        kernel::gemm_packed::<T, 6, 16>(a, b, c);
+        kernel::gemm_packed::<T, 6, 16>(a, b, c, accumulate);
     } else {
-        kernel::gemm_packed::<T, 6, 8>(a, b, c);
+        kernel::gemm_packed::<T, 6, 8>(a, b, c, accumulate);
     }
 }
 
-/// The order spelled out: one scalar fma chain per element, continuing from `C`.
-fn gemm_scalar<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
+/// The order spelled out: one scalar fma chain per element, from `C` or `+0`.
+fn gemm_scalar<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accumulate: bool) {
     let n = b.cols;
     for i in 0..a.rows {
         for j in 0..n {
-            let mut acc = c[i * n + j];
+            let mut acc = if accumulate { c[i * n + j] } else { T::ZERO };
             for p in 0..a.cols {
                 acc = a.at(i, p).mul_add(b.at(p, j), acc);
             }
