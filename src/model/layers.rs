@@ -123,9 +123,16 @@ impl<T: Real> Layer<T> for Conv<T> {
     }
     fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
         let x = self.x.take().expect("Conv::backward without forward");
-        let dw = conv2d::conv2d_backward_filter(&x, dy, &self.p);
+        // The two gradients are independent; running them side by side lets
+        // the pool fill the filter gradient's sequential-over-images chains
+        // with backward-data work. Each result is the same whichever finishes first.
+        let w = &self.weight.value;
+        let (dw, dx) = rayon::join(
+            || conv2d::conv2d_backward_filter(&x, dy, &self.p),
+            || conv2d::conv2d_backward_data(dy, w, &self.p, (x.dim().2, x.dim().3)),
+        );
         self.weight.accumulate(&dw);
-        conv2d::conv2d_backward_data(dy, &self.weight.value, &self.p, (x.dim().2, x.dim().3))
+        dx
     }
     fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
         self.weight.visit(format!("{prefix}weight"), f);

@@ -10,7 +10,10 @@
 //! The accumulator is per thread: enable it, run the step and read it on the
 //! same thread (the ops are called from the thread that drives the network;
 //! their rayon workers are not timed separately). Nested timed calls count
-//! once, in the outermost class.
+//! once, in the outermost class. At more than one thread a convolution's
+//! backward-data half may run on a worker beside its filter gradient
+//! (`rayon::join`), and the driving thread's wait for it counts as "other":
+//! the shares are exact at 1 thread, indicative above.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};

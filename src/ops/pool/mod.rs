@@ -101,29 +101,90 @@ pub fn max_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> (Array4<T>,
         .zip(xs.par_chunks(h * w))
         .for_each(|((yp, ap), xp)| {
             for oy in 0..oh {
-                let (y0, y1) = p.window(oy, h);
-                for ox in 0..ow {
-                    let (x0, x1) = p.window(ox, w);
-                    let mut best_i = y0 * w + x0;
-                    let mut best = xp[best_i];
-                    for iy in y0..y1 {
-                        for ix in x0..x1 {
-                            let i = iy * w + ix;
-                            let v = xp[i];
-                            #[allow(clippy::eq_op)]
-                            let is_nan = v != v;
-                            if v > best || is_nan {
-                                best = v;
-                                best_i = i;
-                            }
-                        }
-                    }
-                    yp[oy * ow + ox] = best;
-                    ap[oy * ow + ox] = best_i as u32;
+                let rows = p.window(oy, h);
+                let yr = &mut yp[oy * ow..(oy + 1) * ow];
+                let ar = &mut ap[oy * ow..(oy + 1) * ow];
+                // Columns whose window lies wholly inside the row (stride 1):
+                // done tap by tap across the run, so the loop vectorises.
+                let run = if p.stride == 1 && w + p.padding >= p.kernel {
+                    p.padding.min(ow)..(w + p.padding + 1 - p.kernel).min(ow)
+                } else {
+                    0..0
+                };
+                for ox in (0..run.start).chain(run.end..ow) {
+                    (yr[ox], ar[ox]) = max_window(xp, w, rows, p.window(ox, w));
+                }
+                if !run.is_empty() {
+                    max_run(
+                        xp,
+                        w,
+                        rows,
+                        p,
+                        run.clone(),
+                        &mut yr[run.clone()],
+                        &mut ar[run],
+                    );
                 }
             }
         });
     (y, arg)
+}
+
+/// Max and flat index of one window: scanned in `(iy, ix)` ascending order,
+/// a later element replaces the best when it is greater or NaN.
+fn max_window<T: Real>(
+    xp: &[T],
+    w: usize,
+    (y0, y1): (usize, usize),
+    (x0, x1): (usize, usize),
+) -> (T, u32) {
+    let mut best_i = y0 * w + x0;
+    let mut best = xp[best_i];
+    for iy in y0..y1 {
+        for ix in x0..x1 {
+            let i = iy * w + ix;
+            let v = xp[i];
+            #[allow(clippy::eq_op)]
+            let is_nan = v != v;
+            if v > best || is_nan {
+                best = v;
+                best_i = i;
+            }
+        }
+    }
+    (best, best_i as u32)
+}
+
+/// [`max_window`] for the output columns `run` of one row at stride 1, all
+/// with full-width windows: the same comparisons in the same order per
+/// element, but tap by tap across the run.
+fn max_run<T: Real>(
+    xp: &[T],
+    w: usize,
+    (y0, y1): (usize, usize),
+    p: &PoolParams,
+    run: std::ops::Range<usize>,
+    yr: &mut [T],
+    ar: &mut [u32],
+) {
+    let x0 = run.start - p.padding;
+    let first = &xp[y0 * w + x0..][..run.len()];
+    yr.copy_from_slice(first);
+    for (j, a) in ar.iter_mut().enumerate() {
+        *a = (y0 * w + x0 + j) as u32;
+    }
+    for iy in y0..y1 {
+        for kx in 0..p.kernel {
+            let base = iy * w + x0 + kx;
+            let src = &xp[base..base + run.len()];
+            for (j, ((b, a), &v)) in yr.iter_mut().zip(ar.iter_mut()).zip(src).enumerate() {
+                #[allow(clippy::eq_op)]
+                let take = v > *b || v != v;
+                *b = if take { v } else { *b };
+                *a = if take { (base + j) as u32 } else { *a };
+            }
+        }
+    }
 }
 
 /// Scatters `dy` to the argmax positions of an input of spatial size `hw`.

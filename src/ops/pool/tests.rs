@@ -141,3 +141,53 @@ fn pools_are_bit_identical_at_1_2_and_3_threads() {
     assert_eq!(one, with_threads(2, run).unwrap(), "2 threads");
     assert_eq!(one, with_threads(3, run).unwrap(), "3 threads");
 }
+
+#[test]
+fn max_pool_vector_runs_equal_the_window_scan_bitwise() {
+    // Quantised values give many ties; NaNs and signed zeros are sprinkled in,
+    // so the first-max and NaN rules are exercised in the vectorised runs.
+    let mut x =
+        random_array("pool/runs", Ix4(2, 3, 9, 11)).mapv(|v| ((v * 4.0).round() / 4.0) as f32);
+    for (i, v) in x.iter_mut().enumerate() {
+        match i % 17 {
+            0 => *v = f32::NAN,
+            1 => *v = -0.0,
+            _ => {}
+        }
+    }
+    let cases = [
+        K3S1P1,
+        PoolParams {
+            kernel: 3,
+            stride: 1,
+            padding: 0,
+        },
+        PoolParams {
+            kernel: 5,
+            stride: 1,
+            padding: 2,
+        },
+        K3S2P1,
+    ];
+    for p in cases {
+        let (y, arg) = max_pool2d_forward(&x, &p);
+        let (n, c, h, w) = x.dim();
+        let (oh, ow) = p.out_hw(h, w);
+        let xs = x.as_slice().unwrap();
+        for pl in 0..n * c {
+            let xp = &xs[pl * h * w..(pl + 1) * h * w];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let (v, i) = max_window(xp, w, p.window(oy, h), p.window(ox, w));
+                    let (b, cc) = (pl / c, pl % c);
+                    assert_eq!(
+                        y[[b, cc, oy, ox]].to_bits(),
+                        v.to_bits(),
+                        "{p:?} value at {pl},{oy},{ox}"
+                    );
+                    assert_eq!(arg[[b, cc, oy, ox]], i, "{p:?} index at {pl},{oy},{ox}");
+                }
+            }
+        }
+    }
+}
