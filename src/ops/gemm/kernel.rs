@@ -176,9 +176,34 @@ fn fma_panel<T: Real, const MR: usize, const NR: usize>(
     *tile = acc;
 }
 
+/// Packs rows `r0..r0+mr` (`mr <= R`), depth `p0..p0+kc` of `m` into one
+/// panel of `R` rows stored depth-major (`R` values per depth step), reading
+/// along `m`'s contiguous axis. The padding rows are left as they are (zero).
+fn pack_panel<T: Real, const R: usize>(
+    m: MatRef<'_, T>,
+    (r0, mr): (usize, usize),
+    p0: usize,
+    panel: &mut [T],
+) {
+    if m.row_stride == 1 {
+        // R rows are contiguous at each depth step.
+        for (p, dst) in panel.chunks_exact_mut(R).enumerate() {
+            let base = r0 + (p0 + p) * m.col_stride;
+            dst[..mr].copy_from_slice(&m.data[base..base + mr]);
+        }
+    } else {
+        let kc = panel.len() / R;
+        for r in 0..mr {
+            let base = (r0 + r) * m.row_stride + p0 * m.col_stride;
+            for p in 0..kc {
+                panel[p * R + r] = m.data[base + p * m.col_stride];
+            }
+        }
+    }
+}
+
 /// Packs rows `i0..i0+rows`, depth `p0..p0+kc` of A as panels of `MR` rows,
-/// each stored depth-major (`MR` values per depth step), zero-padded. Reads
-/// along A's contiguous axis.
+/// zero-padded.
 fn pack_a<T: Real, const MR: usize>(
     a: MatRef<'_, T>,
     i0: usize,
@@ -187,32 +212,17 @@ fn pack_a<T: Real, const MR: usize>(
     kc: usize,
     out: &mut Vec<T>,
 ) {
-    let panels = rows.div_ceil(MR);
     out.clear();
-    out.resize(panels * kc * MR, T::ZERO);
+    out.resize(rows.div_ceil(MR) * kc * MR, T::ZERO);
     for (ip, panel) in out.chunks_exact_mut(kc * MR).enumerate() {
-        let r0 = i0 + ip * MR;
         let mr = MR.min(rows - ip * MR);
-        if a.row_stride == 1 {
-            // Column-major A (a transposed weight): MR rows are contiguous.
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                let base = r0 + (p0 + p) * a.col_stride;
-                dst[..mr].copy_from_slice(&a.data[base..base + mr]);
-            }
-        } else {
-            for r in 0..mr {
-                let base = (r0 + r) * a.row_stride + p0 * a.col_stride;
-                for p in 0..kc {
-                    panel[p * MR + r] = a.data[base + p * a.col_stride];
-                }
-            }
-        }
+        pack_panel::<T, MR>(a, (i0 + ip * MR, mr), p0, panel);
     }
 }
 
 /// Packs depth `p0..p0+kc`, columns `j0..j0+cols` of a B whose columns are
-/// not contiguous as panels of `NR` columns, each stored depth-major (`NR`
-/// values per depth step), zero-padded. Reads each column along `p`.
+/// not contiguous as panels of `NR` columns, zero-padded: the panels of Bᵀ's
+/// rows, packed in parallel (this runs outside the row-block tasks).
 fn pack_b<T: Real, const NR: usize>(
     b: MatRef<'_, T>,
     p0: usize,
@@ -221,19 +231,12 @@ fn pack_b<T: Real, const NR: usize>(
     cols: usize,
     out: &mut Vec<T>,
 ) {
-    let panels = cols.div_ceil(NR);
     out.clear();
-    out.resize(panels * kc * NR, T::ZERO);
+    out.resize(cols.div_ceil(NR) * kc * NR, T::ZERO);
     out.par_chunks_mut(kc * NR)
         .enumerate()
         .for_each(|(jp, panel)| {
-            let c0 = j0 + jp * NR;
             let nr = NR.min(cols - jp * NR);
-            for j in 0..nr {
-                let base = p0 * b.row_stride + (c0 + j) * b.col_stride;
-                for p in 0..kc {
-                    panel[p * NR + j] = b.data[base + p * b.row_stride];
-                }
-            }
+            pack_panel::<T, NR>(b.t(), (j0 + jp * NR, nr), p0, panel);
         });
 }
