@@ -14,6 +14,7 @@
 //! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
+//! - [`study`]: rank studies of label-free objectives against labels.
 //! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
 //! - [`verify`]: per-op comparison of two backends with stated tolerances.
 //! - [`bench`]: timing of the search network's training step (`csnas bench`).
@@ -44,6 +45,7 @@ pub mod parallel;
 pub mod real;
 pub mod rng;
 pub mod search;
+pub mod study;
 pub mod train;
 pub mod verify;
 

@@ -16,6 +16,7 @@ pub mod progress;
 pub mod replay;
 pub mod search;
 pub mod show;
+pub mod study;
 pub mod train;
 pub mod verify;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
     Show(show::ShowArgs),
+    /// Rank study: does the label-free objective rank random genotypes as labels do?
+    Study(study::StudyArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
@@ -93,6 +96,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
+        Command::Study(args) => study::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Train(args) => train::run(args, out),
         Command::Predict(args) => predict::run(args, out),

@@ -20,6 +20,7 @@ use crate::search::SearchConfig;
 use crate::search::runner::{
     TrialRunner, history_entry, proposal, read_log, trial_record, trial_root, trial_streams,
 };
+use crate::train::label_free::Score;
 
 /// What a successful audit checked, one line per check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +176,16 @@ fn check_content(config: &SearchConfig, t: usize, rec: &TrialRecord) -> Result<(
     }
     let f32s = rec.epoch_losses.iter().all(|e| matches!(e, Exact::F32(_)));
     let expected_objective = match &rec.status {
+        // A held-out score needs the network: `--retrain` checks its value.
+        TrialStatus::Ok if config.score != Score::FinalLoss => match rec.objective {
+            Some(Exact::F64(_)) => rec.objective,
+            _ => {
+                return Err(format!(
+                    "an ok {} trial needs an f64 objective",
+                    config.score.name()
+                ));
+            }
+        },
         TrialStatus::Ok if f32s && rec.epoch_losses.len() == config.spec.epochs => {
             rec.epoch_losses.last().copied()
         }

@@ -109,16 +109,16 @@ pub enum Record {
 const CONFIG_TAG: &str = "csnas/config";
 const TRIAL_TAG: &str = "csnas/trial";
 
-fn uint(x: u64) -> Value {
+pub(crate) fn uint(x: u64) -> Value {
     Value::Integer(x.into())
 }
-fn text(s: &str) -> Value {
+pub(crate) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
-fn hash(h: &Hash) -> Value {
+pub(crate) fn hash(h: &Hash) -> Value {
     Value::Bytes(h.as_bytes().to_vec())
 }
-fn exact(e: &Exact) -> Value {
+pub(crate) fn exact(e: &Exact) -> Value {
     match *e {
         Exact::F32(b) => Value::Array(vec![uint(32), uint(b as u64)]),
         Exact::F64(b) => Value::Array(vec![uint(64), uint(b)]),
@@ -126,7 +126,7 @@ fn exact(e: &Exact) -> Value {
 }
 
 impl Record {
-    fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let fields = match self {
             Record::Config(c) => vec![
                 text(CONFIG_TAG),
@@ -189,12 +189,12 @@ impl Record {
 }
 
 /// Reads the fields of one array in order, naming the field that fails.
-struct Fields {
+pub(crate) struct Fields {
     items: std::vec::IntoIter<Value>,
 }
 
 impl Fields {
-    fn of(v: Value, len: usize, what: &str) -> Result<Fields> {
+    pub(crate) fn of(v: Value, len: usize, what: &str) -> Result<Fields> {
         match v {
             Value::Array(a) if a.len() == len => Ok(Fields {
                 items: a.into_iter(),
@@ -202,19 +202,19 @@ impl Fields {
             _ => Err(invalid!("{what}: expected an array of {len}")),
         }
     }
-    fn next(&mut self) -> Value {
+    pub(crate) fn next(&mut self) -> Value {
         self.items.next().expect("length checked")
     }
-    fn uint(&mut self, name: &str) -> Result<u64> {
+    pub(crate) fn uint(&mut self, name: &str) -> Result<u64> {
         as_uint(self.next(), name)
     }
-    fn text(&mut self, name: &str) -> Result<String> {
+    pub(crate) fn text(&mut self, name: &str) -> Result<String> {
         as_text(self.next(), name)
     }
-    fn hash(&mut self, name: &str) -> Result<Hash> {
+    pub(crate) fn hash(&mut self, name: &str) -> Result<Hash> {
         as_hash(self.next(), name)
     }
-    fn array(&mut self, name: &str) -> Result<Vec<Value>> {
+    pub(crate) fn array(&mut self, name: &str) -> Result<Vec<Value>> {
         match self.next() {
             Value::Array(a) => Ok(a),
             _ => Err(invalid!("{name}: expected an array")),
@@ -222,25 +222,25 @@ impl Fields {
     }
 }
 
-fn as_uint(v: Value, name: &str) -> Result<u64> {
+pub(crate) fn as_uint(v: Value, name: &str) -> Result<u64> {
     match v {
         Value::Integer(i) => u64::try_from(i).map_err(|_| invalid!("{name}: negative")),
         _ => Err(invalid!("{name}: expected an unsigned integer")),
     }
 }
-fn as_text(v: Value, name: &str) -> Result<String> {
+pub(crate) fn as_text(v: Value, name: &str) -> Result<String> {
     match v {
         Value::Text(s) => Ok(s),
         _ => Err(invalid!("{name}: expected text")),
     }
 }
-fn as_hash(v: Value, name: &str) -> Result<Hash> {
+pub(crate) fn as_hash(v: Value, name: &str) -> Result<Hash> {
     match v {
         Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_bytes(b.try_into().expect("32"))),
         _ => Err(invalid!("{name}: expected 32 bytes")),
     }
 }
-fn as_exact(v: Value, name: &str) -> Result<Exact> {
+pub(crate) fn as_exact(v: Value, name: &str) -> Result<Exact> {
     let mut f = Fields::of(v, 2, name)?;
     match (f.uint(name)?, f.uint(name)?) {
         (32, b) if b <= u32::MAX as u64 => Ok(Exact::F32(b as u32)),
@@ -249,7 +249,7 @@ fn as_exact(v: Value, name: &str) -> Result<Exact> {
     }
 }
 
-fn from_value(v: Value) -> Result<Record> {
+pub(crate) fn from_value(v: Value) -> Result<Record> {
     let tag = match &v {
         Value::Array(a) => a.first().and_then(|t| t.as_text()).unwrap_or(""),
         _ => "",

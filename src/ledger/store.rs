@@ -237,7 +237,7 @@ impl Ledger {
 }
 
 /// Writes `dir/name` so that a crash leaves either the old file or the new.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!("{name}.tmp"));
     let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
@@ -249,7 +249,7 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(dir, e))
 }
 
-fn remove_temporaries(dir: &Path) -> Result<()> {
+pub(crate) fn remove_temporaries(dir: &Path) -> Result<()> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -268,7 +268,7 @@ fn host_name() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn default_meta() -> String {
+pub(crate) fn default_meta() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -283,12 +283,12 @@ fn default_meta() -> String {
 /// The writer's lock: an exclusive advisory lock on `LOCK`, released by the
 /// operating system when the file is closed or the process dies.
 #[derive(Debug)]
-struct Lock {
+pub(crate) struct Lock {
     _file: File,
 }
 
 impl Lock {
-    fn acquire(dir: &Path) -> Result<Lock> {
+    pub(crate) fn acquire(dir: &Path) -> Result<Lock> {
         let path = dir.join("LOCK");
         let mut file = OpenOptions::new()
             .read(true)

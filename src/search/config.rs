@@ -17,9 +17,11 @@ use crate::error::Result;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Hash, SCHEMA_VERSION};
 use crate::model::{HeadConfig, NetworkConfig};
+use crate::train::label_free::Score;
 use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective};
 
+mod authors;
 mod overrides;
 mod params;
 pub use params::config_differences;
@@ -53,10 +55,17 @@ pub struct SearchConfig {
     pub spec: ContrastiveSpec,
     /// E.g. `cpu-f32`.
     pub backend: String,
+    /// What the search minimises (`objective.score`).
+    pub score: Score,
+    /// Held-out unlabelled images the label-free scores are measured on
+    /// (`objective.holdout`), drawn once per search from
+    /// [`super::runner::holdout_stream`] among the images outside `subset`;
+    /// `None`: no scores but the final loss.
+    pub holdout: Option<usize>,
 }
 
 /// The names `--preset` accepts.
-pub const PRESET_NAMES: [&str; 2] = ["default", "csnas-cifar10"];
+pub const PRESET_NAMES: [&str; 3] = ["default", "csnas-cifar10", "csnas-cifar10-4nodes"];
 
 impl SearchConfig {
     /// A preset by name (see [`PRESET_NAMES`]); the data digest is zero until
@@ -65,6 +74,7 @@ impl SearchConfig {
         match name {
             "default" => Ok(Self::default_preset()),
             "csnas-cifar10" => Ok(Self::csnas_cifar10()),
+            "csnas-cifar10-4nodes" => Ok(Self::csnas_cifar10_4nodes()),
             _ => Err(invalid!(
                 "unknown preset '{name}': expected one of {}",
                 PRESET_NAMES.join(", ")
@@ -110,50 +120,25 @@ impl SearchConfig {
                 grad_clip: None,
             },
             backend: "cpu-f32".into(),
+            score: Score::FinalLoss,
+            holdout: Some(256),
         }
     }
 
-    /// The original method (DESIGN §2): the `csnas` encoding with 4 nodes (28
-    /// variables), hyperopt's TPE defaults, 120 trials; the search network
-    /// C=32, 8 cells on 32×32 images; PIRL NCE with a memory bank (256-d,
-    /// temperature 0.07); SGD lr 1e-3, momentum 0.9; batch 256; 10 epochs.
-    /// The SimCLR augmentations with the CIFAR-10 normalisation, and a 10%
-    /// unlabelled subset, are our choices (DESIGN does not fix them).
+    /// What the CSNAS authors' search script ran (module [`authors`] gives
+    /// each value with its source file and line): the `csnas` encoding with 5
+    /// nodes (20 edges per cell, 40 variables), hyperopt's default TPE, 120
+    /// trials; the search network C=32, 8 cells on 32×32 images; PIRL NCE
+    /// (256-d, temperature 0.07, 2(B − 1) = 510 negatives); SGD lr 1e-3,
+    /// momentum 0.9; batch 256; 10 epochs; the last epoch's mean loss.
     pub fn csnas_cifar10() -> SearchConfig {
-        let size = 32;
-        SearchConfig {
-            space: SearchSpace::csnas(4),
-            strategy: Strategy::Tpe(TpeSettings::default()),
-            trials: 120,
-            seed: 0,
-            data: "cifar10".into(),
-            data_digest: Hash::from_bytes([0; 32]),
-            subset: Portion::Fraction(0.1),
-            spec: ContrastiveSpec {
-                network: NetworkConfig {
-                    channels: 32,
-                    layers: 8,
-                    classes: 10,
-                    auxiliary: false,
-                    in_channels: 3,
-                    image_size: size,
-                },
-                head: HeadConfig {
-                    hidden: None,
-                    out_dim: 256,
-                },
-                objective: Objective::PirlNce { temperature: 0.07 },
-                epochs: 10,
-                batch_size: 256,
-                sgd: plain_sgd(1e-3),
-                augment: AugmentConfig {
-                    normalize: Some(Normalize::cifar10()),
-                    ..AugmentConfig::simclr(size)
-                },
-                grad_clip: None,
-            },
-            backend: "cpu-f32".into(),
-        }
+        authors::csnas_cifar10(5)
+    }
+
+    /// [`Self::csnas_cifar10`] with the DARTS cell size, 4 nodes (14 edges per
+    /// cell, 28 variables): preset `csnas-cifar10-4nodes`.
+    pub fn csnas_cifar10_4nodes() -> SearchConfig {
+        authors::csnas_cifar10(4)
     }
 
     /// Takes the data's kind, digest, channel and class counts.
@@ -180,6 +165,13 @@ impl SearchConfig {
                 "config: augmentation size {} differs from the network's image size {}",
                 self.spec.augment.size,
                 net.image_size
+            ));
+        }
+        if self.score.needs_holdout() && self.holdout.is_none_or(|k| k < 2) {
+            return Err(invalid!(
+                "config: objective.score = {} is measured on held-out images: set objective.holdout \
+                 to a count of at least 2",
+                self.score.name()
             ));
         }
         self.spec.sgd.validate()?;
@@ -229,6 +221,8 @@ impl SearchConfig {
         w.put("sgd.nesterov", s.sgd.nesterov);
         params::write_augment(&mut w, &s.augment);
         w.put_opt("grad_clip", s.grad_clip);
+        w.put("objective.score", self.score.name());
+        w.put_opt("objective.holdout", self.holdout);
         let objective = match s.objective {
             Objective::NtXent { .. } => "nt-xent",
             Objective::PirlNce { .. } => "pirl-nce",
@@ -324,6 +318,9 @@ impl SearchConfig {
         };
         let augment = params::read_augment(&mut p)?;
         let grad_clip = p.opt("grad_clip")?;
+        let score = Score::from_name(&p.text("objective.score")?)
+            .map_err(|e| invalid!("config record: objective.score: {e}"))?;
+        let holdout = p.opt("objective.holdout")?;
         p.finish()?;
         let config = SearchConfig {
             space,
@@ -344,13 +341,15 @@ impl SearchConfig {
                 grad_clip,
             },
             backend: r.backend.clone(),
+            score,
+            holdout,
         };
         Ok(config)
     }
 }
 
 /// SGD with momentum 0.9 and nothing else.
-fn plain_sgd(lr: f64) -> SgdConfig {
+pub(super) fn plain_sgd(lr: f64) -> SgdConfig {
     SgdConfig {
         lr,
         momentum: 0.9,

@@ -19,6 +19,7 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
 use crate::rng::StreamPath;
+use crate::train::label_free::{Score, run_scored};
 use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
 
 /// Trains one proposed genotype. `Sync` so a search can run inside a thread pool.
@@ -33,11 +34,15 @@ pub trait TrialRunner: Sync {
     ) -> Result<TrialOutcome>;
 }
 
-/// The real runner: [`run_contrastive`] on the config's unlabelled subset.
+/// The real runner: [`run_contrastive`] on the config's unlabelled subset,
+/// then, with held-out images configured, the label-free scores
+/// ([`run_scored`]: the same training, bit for bit).
 pub struct ContrastiveRunner {
     spec: ContrastiveSpec,
     data: Dataset,
     indices: Vec<usize>,
+    holdout: Vec<usize>,
+    views: StreamPath,
 }
 
 impl ContrastiveRunner {
@@ -58,12 +63,61 @@ impl ContrastiveRunner {
             config.subset,
             &mut subset_stream(config.seed).stream(),
         )?;
+        let holdout = holdout_indices(data.len(), &indices, config.holdout, config.seed)?;
         Ok(ContrastiveRunner {
             spec: config.spec.clone(),
             data,
             indices,
+            holdout,
+            views: holdout_stream(config.seed).child("views"),
         })
     }
+
+    /// The unlabelled images trials train on.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    /// The held-out images the label-free scores are measured on.
+    pub fn holdout(&self) -> &[usize] {
+        &self.holdout
+    }
+}
+
+/// The held-out images: the first `k` of `holdout_stream(seed).permutation`
+/// of the images outside `subset` (ascending), sorted ascending; empty for
+/// `None`. Errors when fewer than `k` images are left.
+pub fn holdout_indices(
+    len: usize,
+    subset: &[usize],
+    k: Option<usize>,
+    seed: u64,
+) -> Result<Vec<usize>> {
+    let Some(k) = k else {
+        return Ok(Vec::new());
+    };
+    let mut inside = vec![false; len];
+    for &i in subset {
+        inside[i] = true;
+    }
+    let rest: Vec<usize> = (0..len).filter(|&i| !inside[i]).collect();
+    if k > rest.len() {
+        return Err(invalid!(
+            "objective.holdout = {k}: only {} images are left outside the {}-image subset",
+            rest.len(),
+            subset.len()
+        ));
+    }
+    let perm = holdout_stream(seed).stream().permutation(rest.len());
+    let mut out: Vec<usize> = perm[..k].iter().map(|&p| rest[p]).collect();
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// The stream the held-out images are drawn from, `seed/holdout`; their
+/// fixed views are drawn below `seed/holdout/views`, the same for every trial.
+pub fn holdout_stream(seed: u64) -> StreamPath {
+    StreamPath::root(seed).child("holdout")
 }
 
 impl TrialRunner for ContrastiveRunner {
@@ -74,11 +128,23 @@ impl TrialRunner for ContrastiveRunner {
         root: &StreamPath,
         progress: Progress<'_>,
     ) -> Result<TrialOutcome> {
-        run_contrastive(
+        if self.holdout.is_empty() {
+            return run_contrastive(
+                genotype,
+                &self.spec,
+                &self.data,
+                &self.indices,
+                root,
+                progress,
+            );
+        }
+        run_scored(
             genotype,
             &self.spec,
             &self.data,
             &self.indices,
+            &self.holdout,
+            &self.views,
             root,
             progress,
         )
@@ -116,9 +182,10 @@ pub fn trial_streams(config: &SearchConfig, t: usize) -> Vec<String> {
     vec![propose_path.display(), trial_root(config.seed, t).display()]
 }
 
-/// The record of trial `t`. The objective is the last epoch's mean loss; a
-/// diverged trial is recorded with its reason and objective `+inf`, which
-/// TPE ranks last (its worst), as hyperopt ranks a failed trial.
+/// The record of trial `t`. The objective is the config's score: the last
+/// epoch's mean loss (exact f32, the paper's) or a held-out score (exact
+/// f64); a diverged trial is recorded with its reason and objective `+inf`,
+/// which TPE ranks last (its worst), as hyperopt ranks a failed trial.
 pub fn trial_record(
     config: &SearchConfig,
     t: usize,
@@ -128,7 +195,18 @@ pub fn trial_record(
     outcome: &TrialOutcome,
 ) -> TrialRecord {
     let (status, objective) = match (&outcome.end, outcome.epoch_losses.last()) {
-        (TrialEnd::Ok, Some(&last)) => (TrialStatus::Ok, Some(Exact::from_f32(last))),
+        (TrialEnd::Ok, Some(&last)) if config.score == Score::FinalLoss => {
+            (TrialStatus::Ok, Some(Exact::from_f32(last)))
+        }
+        (TrialEnd::Ok, Some(&last)) => match config.score.value(last, outcome.scores.as_ref()) {
+            Some(v) => (TrialStatus::Ok, Some(Exact::from_f64(v))),
+            None => (
+                TrialStatus::Failed {
+                    reason: format!("no held-out scores for {}", config.score.name()),
+                },
+                None,
+            ),
+        },
         (TrialEnd::Ok, None) => (
             TrialStatus::Failed {
                 reason: "training produced no epoch".into(),

@@ -8,8 +8,13 @@
 //!
 //! States 0 and 1 are the cell inputs; intermediate node `i` (0-based) is state
 //! `i + 2` and may read any of states `0..i+2`. Both encodings list the normal
-//! cell's variables, then the reduction cell's, and both decode to a
-//! [`Genotype`] whose `concat` is every intermediate node.
+//! cell's variables, then the reduction cell's. A `nodes` genotype
+//! concatenates every intermediate node; a `csnas` genotype the last
+//! `min(nodes, 4)`, as the authors' decoding does (DARTS `multiplier = 4`:
+//! `search/search.py` line 72 passes `multiplier=4`, and
+//! `search/model_generator.py` line 166 sets `concat = range(2 + steps −
+//! multiplier, steps + 2)`), so with 5 nodes the first node is computed but
+//! only reaches the output through later nodes.
 
 use crate::error::Result;
 use crate::genotype::{Cell, Genotype, Op};
@@ -223,9 +228,12 @@ fn decode_csnas_cell(choices: &[usize], nodes: usize) -> Cell {
     }
     Cell {
         edges,
-        concat: (2..nodes + 2).collect(),
+        concat: (2 + nodes.saturating_sub(CSNAS_MULTIPLIER)..nodes + 2).collect(),
     }
 }
+
+/// The number of nodes a `csnas` cell concatenates (DARTS's `multiplier`).
+pub const CSNAS_MULTIPLIER: usize = 4;
 
 /// `nodes` decoding: edges listed lower input first.
 fn decode_nodes_cell(choices: &[usize], nodes: usize) -> Cell {

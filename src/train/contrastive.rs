@@ -137,6 +137,7 @@ pub fn train_network(
                         batch: b,
                         reason: format!("non-finite loss {loss}"),
                     },
+                    scores: None,
                 };
                 return Ok((t.net, outcome));
             }
@@ -149,6 +150,7 @@ pub fn train_network(
         epoch_losses,
         weights_digest: t.net.weights_digest(),
         end: TrialEnd::Ok,
+        scores: None,
     };
     Ok((t.net, outcome))
 }

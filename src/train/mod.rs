@@ -18,16 +18,20 @@
 //! - [`trial`] / [`contrastive`]: one contrastive search trial (the loop
 //!   that uses the pieces above); [`linear_eval`]: frozen-encoder linear
 //!   evaluation.
+//! - [`label_free`]: held-out loss, alignment/uniformity and RankMe of a
+//!   trained network ([`spectrum`]: its eigenvalues), the study's objectives.
 //! - [`supervised`]: the supervised training loop and evaluation (labels).
 
 pub mod contrastive;
 pub mod cross_entropy;
 pub mod evaluate;
+pub mod label_free;
 pub mod linear_eval;
 pub mod nt_xent;
 pub mod pirl_nce;
 pub mod schedule;
 pub mod sgd;
+pub mod spectrum;
 pub mod supervised;
 pub mod trial;
 

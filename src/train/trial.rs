@@ -50,13 +50,16 @@ pub enum TrialEnd {
 }
 
 /// What a trial produced: every epoch's mean loss (exact f32), the digest of
-/// the final weights, and how it ended. The objective is the last epoch's
-/// mean loss.
+/// the final weights, how it ended, and — when the trial measured them on
+/// held-out images — its label-free scores. The paper's objective is the last
+/// epoch's mean loss; a search may pick another
+/// ([`crate::train::label_free::Score`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrialOutcome {
     pub epoch_losses: Vec<f32>,
     pub weights_digest: blake3::Hash,
     pub end: TrialEnd,
+    pub scores: Option<crate::train::label_free::LabelFreeScores>,
 }
 
 /// Progress callback: (epoch, batch, batches per epoch, running mean loss).

@@ -8,6 +8,7 @@ use super::TrialRunner;
 use crate::error::{Error, Result};
 use crate::genotype::Genotype;
 use crate::rng::StreamPath;
+use crate::train::label_free::LabelFreeScores;
 use crate::train::trial::{Progress, TrialEnd, TrialOutcome};
 
 /// Pseudo-training: `epochs` losses in [0.5, 4.5).
@@ -68,10 +69,18 @@ impl TrialRunner for FakeRunner {
             };
         }
         let bytes: Vec<u8> = epoch_losses.iter().flat_map(|l| l.to_le_bytes()).collect();
+        let last = f64::from(*epoch_losses.last().expect("at least one epoch"));
+        let scores = (end == TrialEnd::Ok).then(|| LabelFreeScores {
+            heldout_loss: last + 0.1,
+            alignment: last / 4.0,
+            uniformity: -last,
+            rankme: 10.0 - last,
+        });
         Ok(TrialOutcome {
             epoch_losses,
             weights_digest: blake3::hash(&bytes),
             end,
+            scores,
         })
     }
 }
