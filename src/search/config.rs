@@ -11,7 +11,7 @@
 
 use super::space::{Encoding, SearchSpace};
 use super::tpe::TpeSettings;
-use crate::data::augment::{AugmentConfig, Normalize};
+use crate::data::augment::AugmentConfig;
 use crate::data::batch::Portion;
 use crate::error::Result;
 use crate::invalid;

@@ -36,6 +36,8 @@ pub mod stats;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::data::Loaded;
 use crate::error::Result;
 use crate::genotype::Genotype;
@@ -132,8 +134,8 @@ impl StudySettings {
     }
 }
 
-/// Hooks for progress display.
-pub trait StudyObserver {
+/// Hooks for progress display; called from worker threads.
+pub trait StudyObserver: Sync {
     /// Measurement `i` of `total` starts (`reused`: taken from `--reuse`).
     fn started(&self, _i: usize, _total: usize, _kind: Kind, _g: usize, _r: usize, _reused: bool) {}
     /// (done, of) batches of the running measurement.
@@ -191,69 +193,98 @@ pub fn run_study(
     let (n, reps) = (settings.genotypes, settings.repetitions);
     let total = 2 * n * reps;
     let digest = data.train.digest();
-    let mut runners: HashMap<usize, ContrastiveRunner> = HashMap::new();
-    for i in done.len()..total {
-        let (kind, g, r) = schedule(n, i);
-        let genotype = settings.genotype(g)?;
-        let key = match kind {
-            Kind::Label => settings.label_key(&genotype, r as u64, &digest),
-            Kind::Trial => settings.trial_key(&genotype, g, r as u64),
-        };
-        let reused = reuse.get(&key).cloned();
-        observer.started(i, total, kind, g, r, reused.is_some());
-        let start = std::time::Instant::now();
-        let outcome = match (reused, kind) {
-            (Some(o), _) => o,
-            (None, Kind::Label) => {
-                let seed = settings.seed.wrapping_add(r as u64);
-                let mut progress = |d, of| observer.progress(d, of);
-                settings
-                    .label
-                    .measure(&genotype, data, seed, &mut progress)?
-            }
-            (None, Kind::Trial) => {
-                if let std::collections::hash_map::Entry::Vacant(e) = runners.entry(r) {
-                    let mut config = settings.trial_config(r as u64);
-                    config.data_digest = digest;
-                    e.insert(ContrastiveRunner::new(&config, data.train.clone())?);
-                }
-                let runner = &runners[&r];
-                let root = trial_root(settings.seed.wrapping_add(r as u64), g);
-                let mut progress = |_e, b, nb, _l| observer.progress(b + 1, nb);
-                let o =
-                    crate::search::TrialRunner::run(runner, g, &genotype, &root, &mut progress)?;
-                Outcome::Trial {
-                    epoch_losses: o.epoch_losses.iter().map(|&l| Exact::from_f32(l)).collect(),
-                    diverged: match o.end {
-                        TrialEnd::Ok => None,
-                        TrialEnd::Diverged {
-                            epoch,
-                            batch,
-                            reason,
-                        } => Some(format!("epoch {epoch}, batch {batch}: {reason}")),
-                    },
-                    weights: o.weights_digest,
-                    scores: o.scores.map(|s| {
-                        [s.heldout_loss, s.alignment, s.uniformity, s.rankme].map(Exact::from_f64)
-                    }),
-                }
-            }
-        };
-        let m = MeasureRecord {
-            index: i as u64,
-            parent: log.head(),
-            genotype_index: g as u64,
-            repetition: r as u64,
-            genotype: genotype.to_darts_string(),
-            genotype_hash: genotype.hash(),
-            key,
-            outcome,
-        };
-        let secs = format!("{:.3}", start.elapsed().as_secs_f64());
-        log.append(&m, &[("seconds", secs)])?;
-        done.push(m);
+    // One runner per repetition (its subset and held-out images), built once.
+    let runners: Vec<ContrastiveRunner> = (0..reps)
+        .map(|r| {
+            let mut config = settings.trial_config(r as u64);
+            config.data_digest = digest;
+            ContrastiveRunner::new(&config, data.train.clone())
+        })
+        .collect::<Result<_>>()?;
+    // Measurements are independent: run up to one per thread at once, then
+    // append them in schedule order (a kill loses only those in flight).
+    let width = crate::parallel::current_threads().max(1);
+    let mut i = done.len();
+    while i < total {
+        let batch: Vec<usize> = (i..total.min(i + width)).collect();
+        let results: Vec<Result<(MeasureRecord, f64)>> = batch
+            .par_iter()
+            .map(|&i| measure(settings, data, &runners, reuse, observer, i, &digest))
+            .collect();
+        for result in results {
+            let (mut m, secs) = result?;
+            m.parent = log.head();
+            log.append(&m, &[("seconds", format!("{secs:.3}"))])?;
+            done.push(m);
+        }
+        i += batch.len();
     }
     Ok((log.head(), done))
+}
+
+/// Measurement `i` of the schedule (its parent is set by the caller), and
+/// the seconds it took.
+fn measure(
+    settings: &StudySettings,
+    data: &Loaded,
+    runners: &[ContrastiveRunner],
+    reuse: &HashMap<Hash, Outcome>,
+    observer: &dyn StudyObserver,
+    i: usize,
+    digest: &Hash,
+) -> Result<(MeasureRecord, f64)> {
+    let total = 2 * settings.genotypes * settings.repetitions;
+    let (kind, g, r) = schedule(settings.genotypes, i);
+    let genotype = settings.genotype(g)?;
+    let key = match kind {
+        Kind::Label => settings.label_key(&genotype, r as u64, digest),
+        Kind::Trial => settings.trial_key(&genotype, g, r as u64),
+    };
+    let reused = reuse.get(&key).cloned();
+    observer.started(i, total, kind, g, r, reused.is_some());
+    let start = std::time::Instant::now();
+    let outcome = match (reused, kind) {
+        (Some(o), _) => o,
+        (None, Kind::Label) => {
+            let seed = settings.seed.wrapping_add(r as u64);
+            let mut progress = |d, of| observer.progress(d, of);
+            settings
+                .label
+                .measure(&genotype, data, seed, &mut progress)?
+        }
+        (None, Kind::Trial) => {
+            let root = trial_root(settings.seed.wrapping_add(r as u64), g);
+            let mut progress = |_e, b, nb, _l| observer.progress(b + 1, nb);
+            let o =
+                crate::search::TrialRunner::run(&runners[r], g, &genotype, &root, &mut progress)?;
+            Outcome::Trial {
+                epoch_losses: o.epoch_losses.iter().map(|&l| Exact::from_f32(l)).collect(),
+                diverged: match o.end {
+                    TrialEnd::Ok => None,
+                    TrialEnd::Diverged {
+                        epoch,
+                        batch,
+                        reason,
+                    } => Some(format!("epoch {epoch}, batch {batch}: {reason}")),
+                },
+                weights: o.weights_digest,
+                scores: o.scores.map(|s| {
+                    [s.heldout_loss, s.alignment, s.uniformity, s.rankme].map(Exact::from_f64)
+                }),
+            }
+        }
+    };
+    let m = MeasureRecord {
+        index: i as u64,
+        parent: Hash::from_bytes([0; 32]),
+        genotype_index: g as u64,
+        repetition: r as u64,
+        genotype: genotype.to_darts_string(),
+        genotype_hash: genotype.hash(),
+        key,
+        outcome,
+    };
+    Ok((m, start.elapsed().as_secs_f64()))
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
-use std::cell::RefCell;
 use std::fs;
+use std::sync::Mutex;
 
 use super::*;
 use crate::data::batch::Portion;
 use crate::data::{DataSpec, load};
 use crate::study::record::StudyEntry;
 
-struct Seen(RefCell<Vec<(Kind, bool)>>);
+struct Seen(Mutex<Vec<(Kind, bool)>>);
 impl StudyObserver for Seen {
     fn started(&self, _i: usize, _t: usize, kind: Kind, _g: usize, _r: usize, reused: bool) {
-        self.0.borrow_mut().push((kind, reused));
+        self.0.lock().unwrap().push((kind, reused));
     }
 }
 
@@ -62,6 +62,7 @@ fn a_study_gives_the_same_head_twice_at_1_and_2_threads_and_after_a_kill() {
     let (_, _, measures) = read_chain(&a).unwrap();
     assert_eq!(measures.len(), 12);
     fs::create_dir_all(c.join("records")).unwrap();
+    fs::create_dir_all(c.join("meta")).unwrap();
     for e in fs::read_dir(a.join("records")).unwrap() {
         let e = e.unwrap();
         fs::copy(e.path(), c.join("records").join(e.file_name())).unwrap();
@@ -82,17 +83,17 @@ fn reuse_gives_the_same_head_and_label_scores_survive_new_trial_settings() {
     let (a, b, c) = (temp("ra"), temp("rb"), temp("rc"));
     let head = run(&a, &s, &data, 0);
     let reuse = reusable(std::slice::from_ref(&a)).unwrap();
-    let seen = Seen(RefCell::new(Vec::new()));
+    let seen = Seen(Mutex::new(Vec::new()));
     let (h, _) = run_study(&b, &s, &data, &reuse, &seen).unwrap();
     assert_eq!(h, head);
-    assert!(seen.0.borrow().iter().all(|&(_, reused)| reused));
+    assert!(seen.0.lock().unwrap().iter().all(|&(_, reused)| reused));
     // New trial settings: every label score is reused, no trial is.
     let mut s2 = s.clone();
     s2.trial.spec.sgd.lr = 0.02;
-    let seen = Seen(RefCell::new(Vec::new()));
+    let seen = Seen(Mutex::new(Vec::new()));
     let (h2, measures) = run_study(&c, &s2, &data, &reuse, &seen).unwrap();
     assert_ne!(h2, head);
-    for &(kind, reused) in seen.0.borrow().iter() {
+    for &(kind, reused) in seen.0.lock().unwrap().iter() {
         assert_eq!(reused, kind == Kind::Label);
     }
     // Cross-validation scores every image once per repetition.

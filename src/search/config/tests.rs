@@ -1,4 +1,5 @@
 use super::*;
+use crate::data::augment::Normalize;
 use crate::ledger::Record;
 
 fn both_presets() -> Vec<SearchConfig> {
@@ -38,15 +39,43 @@ fn other_variants_round_trip_too() {
 }
 
 #[test]
-fn csnas_cifar10_is_faithful_to_the_original_settings() {
+fn csnas_cifar10_is_what_the_authors_search_script_ran() {
+    // Values and source lines: search/config/authors.rs.
     let c = SearchConfig::csnas_cifar10();
-    assert_eq!(c.space.cardinalities().len(), 28);
+    assert_eq!(c.space, crate::search::SearchSpace::csnas(5));
+    assert_eq!(c.space.cardinalities(), vec![8; 40]);
     assert_eq!(c.strategy, Strategy::Tpe(TpeSettings::default()));
     assert_eq!((c.trials, c.spec.epochs, c.spec.batch_size), (120, 10, 256));
     assert_eq!((c.spec.network.channels, c.spec.network.layers), (32, 8));
     assert_eq!(c.spec.objective, Objective::PirlNce { temperature: 0.07 });
+    assert_eq!(crate::train::pirl_nce::pirl_negative_count(256), 510);
     assert_eq!((c.spec.sgd.lr, c.spec.sgd.momentum), (1e-3, 0.9));
+    assert_eq!(c.spec.sgd.weight_decay, 0.0);
     assert_eq!(c.spec.head.out_dim, 256);
+    assert_eq!(c.score, crate::train::label_free::Score::FinalLoss);
+    // Every batch full, so the mean loss ranks as the authors' score does.
+    assert_eq!(c.subset, Portion::Count(20 * 256));
+    let a = &c.spec.augment;
+    assert_eq!(
+        (a.hflip, a.vflip, a.grayscale, a.jitter.is_none()),
+        (0.5, 0.5, 0.5, true)
+    );
+    // A 5-node genotype concatenates its last 4 nodes (DARTS multiplier 4).
+    let g = c.space.decode(&[1; 40]).unwrap();
+    assert_eq!(g.normal.concat, vec![3, 4, 5, 6]);
+    let four = SearchConfig::preset("csnas-cifar10-4nodes").unwrap();
+    assert_eq!(four.space.cardinalities(), vec![8; 28]);
+    assert_eq!(
+        four.space.decode(&[1; 28]).unwrap().normal.concat,
+        vec![2, 3, 4, 5]
+    );
+    assert_eq!(
+        SearchConfig {
+            space: c.space,
+            ..four
+        },
+        c
+    );
 }
 
 #[test]

@@ -140,11 +140,17 @@ fn decode_names_a_bad_variable_or_length() {
 
 #[test]
 fn five_node_spaces_decode_to_five_node_genotypes() {
-    for space in [SearchSpace::csnas(5), SearchSpace::nodes(5)] {
+    // `nodes` concatenates every node; `csnas` the last 4, as the authors'
+    // decoding with DARTS's multiplier 4 does (space.rs module doc).
+    for (space, concat) in [
+        (SearchSpace::csnas(5), vec![3, 4, 5, 6]),
+        (SearchSpace::nodes(5), vec![2, 3, 4, 5, 6]),
+    ] {
         let last: Vec<usize> = space.cardinalities().iter().map(|c| c - 1).collect();
         let g = space.decode(&last).unwrap();
         assert_eq!(g.normal.nodes(), 5);
-        assert_eq!(g.reduce.concat, vec![2, 3, 4, 5, 6]);
+        assert_eq!(g.reduce.concat, concat);
+        g.validate().unwrap();
     }
 }
 
