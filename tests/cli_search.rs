@@ -1,5 +1,5 @@
 //! `csnas search`, `audit`, `replay` run as processes with the real trial
-//! runner on the default preset cut to 2 trials: determinism across runs
+//! runner on the default preset with a quick trial (`tests/small-trial.cfg`), 2 trials: determinism across runs
 //! and thread counts, and a SIGKILL in the middle of a trial resumed to the
 //! uninterrupted head.
 
@@ -34,7 +34,18 @@ impl Drop for TempDir {
     }
 }
 
-const SEARCH: [&str; 7] = ["search", "--quiet", "--seed", "5", "--trials", "2", "--out"];
+/// A tiny search: 2 trials of the quick trial in `tests/small-trial.cfg`.
+const SEARCH: [&str; 9] = [
+    "search",
+    "--config",
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/small-trial.cfg"),
+    "--quiet",
+    "--seed",
+    "5",
+    "--trials",
+    "2",
+    "--out",
+];
 
 /// Runs the tiny search into `dir` with `threads`; returns its `head:` line.
 fn search(dir: &TempDir, threads: &str) -> String {

@@ -133,6 +133,29 @@ fn an_objective_that_is_not_the_last_epoch_loss_fails_audit() {
 }
 
 #[test]
+fn a_held_out_score_log_audits_and_replays_and_an_f32_objective_in_it_fails() {
+    let dir = TempDir::new("heldout-src");
+    let mut config = small_config(17);
+    config.score = crate::train::label_free::Score::Alignment;
+    run_search(&dir.0, &config, &fake(), &Silent).unwrap();
+    audit_quiet(&dir.0).unwrap();
+    replay(&dir.0, &fake(), &Silent).unwrap();
+    let dst = TempDir::new("heldout-dst");
+    rewrite(&dir.0, &dst.0, |r| {
+        if let Record::Trial(t) = r
+            && t.index == 1
+        {
+            t.objective = t.epoch_losses.last().copied();
+        }
+    });
+    let e = audit_quiet(&dst.0).unwrap_err().to_string();
+    assert!(
+        e.contains("(trial 1)") && e.contains("f64 objective"),
+        "{e}"
+    );
+}
+
+#[test]
 fn replay_of_a_log_from_another_seed_reports_the_first_divergence() {
     let src = make_log("seed-src", 15);
     let dst = TempDir::new("seed-dst");

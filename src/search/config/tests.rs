@@ -110,7 +110,7 @@ fn config_differences_name_each_differing_field() {
         d,
         vec![
             "seed: log has 0, this run has 9".to_owned(),
-            "epochs: log has 2, this run has 3".to_owned()
+            "epochs: log has 8, this run has 3".to_owned()
         ]
     );
     assert!(config_differences(&a.to_record(), &a.to_record()).is_empty());
