@@ -123,11 +123,17 @@ impl StudySettings {
     }
 
     /// The key of trial measurement (`g`, `r`): the trial config record of
-    /// repetition `r`, the genotype and the trial index.
+    /// repetition `r` with `objective.score` set to `final-loss` (a trial
+    /// measures every score in the same run, so the score a search would
+    /// minimise does not change its result), the genotype and the trial index.
     pub fn trial_key(&self, genotype: &Genotype, g: usize, r: u64) -> Hash {
+        let config = SearchConfig {
+            score: crate::train::label_free::Score::FinalLoss,
+            ..self.trial_config(r)
+        };
         let mut h = blake3::Hasher::new();
         h.update(b"csnas-study-trial-v1");
-        h.update(&Record::Config(self.trial_config(r).to_record()).to_bytes());
+        h.update(&Record::Config(config.to_record()).to_bytes());
         h.update(genotype.hash().as_bytes());
         h.update(&(g as u64).to_le_bytes());
         h.finalize()

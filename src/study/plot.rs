@@ -1,6 +1,7 @@
 //! The study's scatter plots as one SVG: for each objective (and parameter
 //! count), the seed-averaged label score against the seed-averaged
-//! −objective, one dot per genotype, τ in the panel's title.
+//! −objective (for `rankme`, whose objective is −RankMe: RankMe), one dot
+//! per genotype, the seed-mean τ in the panel's title.
 //!
 //! Why hand-written SVG: a scatter is a few dozen elements; writing them
 //! directly keeps the default build free of a plotting stack and the file
@@ -13,7 +14,7 @@ use super::stats::column_means;
 
 const PANEL_W: f64 = 300.0;
 const PANEL_H: f64 = 240.0;
-const MARGIN: f64 = 46.0;
+const MARGIN: f64 = 58.0;
 const COLUMNS: usize = 3;
 
 fn range(v: &[f64]) -> (f64, f64) {
@@ -25,6 +26,15 @@ fn range(v: &[f64]) -> (f64, f64) {
     }
     let pad = ((hi - lo) * 0.05).max(1e-9);
     (lo - pad, hi + pad)
+}
+
+/// A tick label: whole numbers for large values, 3 decimals otherwise.
+fn tick(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn panel(out: &mut String, k: usize, title: &str, x: &[f64], y: &[f64], ylabel: &str) {
@@ -52,19 +62,19 @@ fn panel(out: &mut String, k: usize, title: &str, x: &[f64], y: &[f64], ylabel: 
     for (v, anchor) in [(x0, "start"), (x1, "end")] {
         let _ = writeln!(
             out,
-            r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="{anchor}">{:.3}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="{anchor}">{}</text>"#,
             px(v),
             oy + 24.0 + h + 11.0,
-            v
+            tick(v)
         );
     }
     for v in [y0, y1] {
         let _ = writeln!(
             out,
-            r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="end">{:.3}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="end">{}</text>"#,
             ox + MARGIN - 3.0,
             py(v) + 3.0,
-            v
+            tick(v)
         );
     }
     let _ = writeln!(
@@ -119,15 +129,8 @@ pub fn scatter_svg(report: &Report, data: &StudyData) -> String {
             .find(|r| r.score == *score)
             .map_or(f64::NAN, |r| r.mean.tau);
         let title = format!("{} (τ {:+.3})", score.name(), tau);
-        let ylabel = format!("−{} (seed mean)", score.name());
-        panel(
-            &mut out,
-            k + 1,
-            &title,
-            &label,
-            &column_means(&neg),
-            &ylabel,
-        );
+        let ylabel = "−objective (seed mean)";
+        panel(&mut out, k + 1, &title, &label, &column_means(&neg), ylabel);
     }
     out.push_str("</svg>\n");
     out

@@ -96,6 +96,15 @@ fn reuse_gives_the_same_head_and_label_scores_survive_new_trial_settings() {
     for &(kind, reused) in seen.0.lock().unwrap().iter() {
         assert_eq!(reused, kind == Kind::Label);
     }
+    // Another objective.score trains nothing: every score is in every trial.
+    let mut s3 = s.clone();
+    s3.trial.score = crate::train::label_free::Score::RankMe;
+    let seen = Seen(Mutex::new(Vec::new()));
+    let d = temp("rd");
+    let (h3, _) = run_study(&d, &s3, &data, &reuse, &seen).unwrap();
+    assert_ne!(h3, head, "the study record names the score");
+    assert!(seen.0.lock().unwrap().iter().all(|&(_, reused)| reused));
+    let _ = fs::remove_dir_all(d);
     // Cross-validation scores every image once per repetition.
     for m in &measures {
         if let Outcome::Label { total, weights, .. } = &m.outcome {
