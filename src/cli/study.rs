@@ -102,7 +102,7 @@ impl StudyArgs {
         if self.seeds == 0 {
             return Err(invalid!("--seeds 0: need at least 1"));
         }
-        if self.label_channels == 0 || self.label_channels % 2 != 0 {
+        if self.label_channels == 0 || !self.label_channels.is_multiple_of(2) {
             return Err(invalid!(
                 "--label-channels {}: must be a positive even number",
                 self.label_channels

@@ -34,6 +34,9 @@ pub struct StudyData {
     pub objectives: Vec<(Score, Vec<Vec<f64>>)>,
 }
 
+/// One trial as the report sees it: last epoch loss, diverged, held-out scores.
+type TrialScores = (f32, bool, Option<LabelFreeScores>);
+
 /// Arranges a study's measurements; repetitions not complete on a side are
 /// left out of that side.
 pub fn collect(settings: &StudySettings, measures: &[MeasureRecord]) -> Result<StudyData> {
@@ -47,8 +50,7 @@ pub fn collect(settings: &StudySettings, measures: &[MeasureRecord]) -> Result<S
         genotypes.push(genotype.to_darts_string());
     }
     let mut labels = vec![vec![f64::NAN; n]; reps];
-    let mut trials: Vec<Vec<Option<(f32, bool, Option<LabelFreeScores>)>>> =
-        vec![vec![None; n]; reps];
+    let mut trials: Vec<Vec<Option<TrialScores>>> = vec![vec![None; n]; reps];
     for m in measures {
         let (g, r) = (m.genotype_index as usize, m.repetition as usize);
         match &m.outcome {
