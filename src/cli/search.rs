@@ -26,7 +26,8 @@ pub struct SearchArgs {
     /// Data source: `digits` (built in), `cifar10:PATH` or `folder:PATH`.
     #[arg(long, default_value = "digits")]
     pub data: String,
-    /// Settings preset: `default` (small, digits) or `csnas-cifar10` (the original method).
+    /// Settings preset: `default` (small, digits), `csnas-cifar10` (what the authors'
+    /// search script ran: 5 nodes) or `csnas-cifar10-4nodes` (the same, 4 nodes).
     #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
     pub preset: String,
     /// Settings applied over the preset: `key = value` lines with the config

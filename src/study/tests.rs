@@ -189,3 +189,27 @@ fn the_report_finds_a_planted_ranking_and_its_baseline() {
     assert!(report::table(&r).contains("final-loss"));
     assert!(plot::scatter_svg(&r, &study).starts_with("<svg"));
 }
+
+#[test]
+fn a_flipped_byte_in_a_study_log_is_caught_and_the_record_named() {
+    let (mut s, data) = tiny(None);
+    s.genotypes = 2;
+    s.repetitions = 1;
+    let dir = temp("flip");
+    run(&dir, &s, &data, 0);
+    let (_, _, measures) = read_chain(&dir).unwrap();
+    let victim = StudyEntry::Measure(measures[1].clone()).hash();
+    let path = dir
+        .join("records")
+        .join(format!("{}.cbor", victim.to_hex()));
+    let mut bytes = fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    fs::write(&path, bytes).unwrap();
+    let e = read_chain(&dir).unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.to_string().contains(&victim.to_hex()[..12]), "{e}");
+    let e = run_study(&dir, &s, &data, &HashMap::new(), &Quiet).unwrap_err();
+    assert!(e.to_string().contains("hash mismatch"), "{e}");
+    let _ = fs::remove_dir_all(dir);
+}
