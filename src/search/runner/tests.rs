@@ -26,10 +26,11 @@ impl Drop for TempDir {
 
 /// The default preset, 8 trials of which 3 random start-up ones, with the
 /// paper's objective (the last epoch's loss), which audit checks without
-/// training.
+/// training, and the fake runner's 2 epochs.
 pub(crate) fn small_config(seed: u64) -> SearchConfig {
     let mut c = SearchConfig::default_preset();
     c.score = crate::train::label_free::Score::FinalLoss;
+    c.spec.epochs = 2;
     c.seed = seed;
     c.trials = 8;
     c.strategy = Strategy::Tpe(TpeSettings {
