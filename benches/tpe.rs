@@ -25,6 +25,9 @@ use rayon::prelude::*;
 
 const BUDGETS: [usize; 3] = [20, 50, 100];
 
+/// (instance, seed, method, best after each budget, seconds taken).
+type Row = (usize, u64, usize, Vec<f64>, f64);
+
 #[derive(Parser)]
 #[command(about = "csnas's proposers on the synthetic TPE benchmark (benches/tpe/README.md)")]
 struct Args {
@@ -134,7 +137,7 @@ fn main_inner() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
-    let rows: Vec<Result<(usize, u64, usize, Vec<f64>, f64), String>> = pool.install(|| {
+    let rows: Vec<Result<Row, String>> = pool.install(|| {
         jobs.par_iter()
             .map(|&(i, seed, m)| {
                 let t0 = Instant::now();

@@ -56,6 +56,7 @@ fn config(settings: TpeSettings) -> SearchConfig {
     let mut c = SearchConfig::default_preset();
     c.trials = 14;
     c.seed = 21;
+    c.spec.epochs = 1; // HashLoss trains one epoch
     c.strategy = Strategy::Tpe(TpeSettings {
         n_startup_jobs: 4,
         ..settings
@@ -132,12 +133,14 @@ fn audit_rederives_every_mode_and_names_an_altered_proposal() {
             run_search(&again.0, &c, &HashLoss, &Silent).unwrap().head,
             summary.head
         );
-        // Trial 9 (a TPE proposal) takes another valid choice vector.
+        // Trial 9 (a TPE proposal) takes another valid choice vector: the
+        // lower input's op of the first node changes.
         let victim = 9;
         let mut choices: Vec<usize> = (summary.trials[victim].1.choices.iter())
             .map(|&x| x as usize)
             .collect();
-        choices[0] = (choices[0] + 1) % 8;
+        let cards = c.space.cardinalities();
+        choices[1] = (choices[1] + 1) % cards[1];
         let dst = TempDir::new(&format!("{name}-dst"));
         tamper(&src.0, &dst.0, &c, victim as u64, &choices);
         let e = quiet_audit(&dst.0).unwrap_err().to_string();
