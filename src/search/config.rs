@@ -24,13 +24,16 @@ use crate::train::trial::{ContrastiveSpec, Objective};
 mod authors;
 mod overrides;
 mod params;
+mod tpe_keys;
 pub use params::config_differences;
 use params::{Reader, Writer};
+pub use tpe_keys::{TPE_KEYS, set_tpe_key};
 
 /// How proposals are made.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Strategy {
-    /// TPE, hyperopt's semantics; its start-up trials are random proposals.
+    /// TPE ([`TpeSettings`]: hyperopt's semantics by default); its start-up
+    /// trials are random proposals.
     Tpe(TpeSettings),
     /// Every proposal uniform random.
     Random,
@@ -177,6 +180,9 @@ impl SearchConfig {
                 self.score.name()
             ));
         }
+        if let Strategy::Tpe(t) = &self.strategy {
+            t.validate().map_err(|e| invalid!("config: {e}"))?;
+        }
         self.spec.sgd.validate()?;
         self.spec
             .augment
@@ -186,18 +192,7 @@ impl SearchConfig {
     /// The config record: every field, in one fixed order (module doc).
     pub fn to_record(&self) -> ConfigRecord {
         let mut w = Writer::default();
-        match &self.strategy {
-            Strategy::Random => w.put("strategy", "random"),
-            Strategy::Tpe(t) => {
-                w.put("strategy", "tpe");
-                w.put("tpe.n_startup_jobs", t.n_startup_jobs);
-                w.put("tpe.gamma", t.gamma);
-                w.put("tpe.gamma_cap", t.gamma_cap);
-                w.put("tpe.prior_weight", t.prior_weight);
-                w.put("tpe.linear_forgetting", t.linear_forgetting);
-                w.put("tpe.n_ei_candidates", t.n_ei_candidates);
-            }
-        }
+        tpe_keys::write(&mut w, &self.strategy);
         w.put("trials", self.trials);
         w.put("data", &self.data);
         match self.subset {
@@ -273,18 +268,7 @@ impl SearchConfig {
             nodes,
         };
         let mut p = Reader::new(&r.hyper_parameters);
-        let strategy = match p.text("strategy")?.as_str() {
-            "random" => Strategy::Random,
-            "tpe" => Strategy::Tpe(TpeSettings {
-                n_startup_jobs: p.get("tpe.n_startup_jobs")?,
-                gamma: p.get("tpe.gamma")?,
-                gamma_cap: p.get("tpe.gamma_cap")?,
-                prior_weight: p.get("tpe.prior_weight")?,
-                linear_forgetting: p.get("tpe.linear_forgetting")?,
-                n_ei_candidates: p.get("tpe.n_ei_candidates")?,
-            }),
-            other => return Err(invalid!("config record: unknown strategy '{other}'")),
-        };
+        let strategy = tpe_keys::read(&mut p)?;
         let trials = p.get("trials")?;
         let data = p.text("data")?;
         let subset = if p.peek_key() == Some("subset.count") {

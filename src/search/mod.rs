@@ -6,14 +6,18 @@
 //! that `audit` can re-derive every proposal in a log quickly (DESIGN 3.2).
 //!
 //! - [`space`]: the encodings of DARTS cells as categorical variables.
-//! - [`tpe`]: the Tree-structured Parzen Estimator (hyperopt's semantics) and
-//!   the random-search baseline.
+//! - [`tpe`]: the Tree-structured Parzen Estimator (hyperopt's semantics,
+//!   Optuna's split, kernels and multivariate mode, presets) and the
+//!   random-search baseline.
 //! - [`config`]: a search's settings, presets, and their config record.
 //! - [`runner`]: the trial runner interface and the resumable search loop.
+//! - [`synthetic`]: synthetic objectives and a runner for any proposer (the
+//!   TPE benchmark, `benches/tpe/`).
 
 pub mod config;
 pub mod runner;
 pub mod space;
+pub mod synthetic;
 pub mod tpe;
 
 pub use config::{SearchConfig, Strategy};

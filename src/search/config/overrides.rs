@@ -6,7 +6,9 @@
 //! can be copied into a file and edited, and nothing needs a second schema.
 //! Format: one `key = value` per line; `#` starts a comment; blank lines are
 //! ignored. Keys are the record's hyper-parameters (`sgd.lr`, `epochs`,
-//! `network.channels`, …) plus `encoding`, `objective` and `nodes`. Fields
+//! `network.channels`, …) plus `encoding`, `objective` and `nodes`, and the
+//! strategy's keys (`strategy = random|tpe`, `tpe.preset`, every `tpe.*`
+//! field, also those the record leaves out at hyperopt's value). Fields
 //! that come from the data (`data`, `network.in_channels`,
 //! `network.classes`) are set from the data afterwards.
 
@@ -67,11 +69,16 @@ impl SearchConfig {
     }
 
     /// `self` with each setting replacing the value of the same key in its
-    /// config record; an unknown key or a value that does not parse is an
-    /// error naming `source`, the line and the key.
+    /// config record; the strategy's keys (`strategy`, `tpe.preset`,
+    /// `tpe.*`) switch the strategy as [`super::tpe_keys::apply_strategy`]
+    /// says. An unknown key or a value that does not parse is an error naming
+    /// `source`, the line and the key.
     pub fn with_settings(&self, settings: &[Setting], source: &str) -> Result<SearchConfig> {
+        let (strategy, others): (Vec<&Setting>, Vec<&Setting>) = settings
+            .iter()
+            .partition(|s| super::tpe_keys::is_strategy_key(&s.key));
         let mut record = self.to_record();
-        for s in settings {
+        for s in others {
             let at = |e: Error| invalid!("{source}:{}: {}: {e}", s.line, s.key);
             match s.key.as_str() {
                 "encoding" => record.encoding = s.value.clone(),
@@ -86,14 +93,15 @@ impl SearchConfig {
                 key => {
                     let slot = record.hyper_parameters.iter_mut().find(|(k, _)| k == key);
                     let Some((_, v)) = slot else {
-                        let known: Vec<&str> = record
-                            .hyper_parameters
-                            .iter()
+                        let known: Vec<&str> = (record.hyper_parameters.iter())
                             .map(|(k, _)| k.as_str())
+                            .filter(|k| !super::tpe_keys::is_strategy_key(k))
                             .collect();
                         return Err(invalid!(
-                            "{source}:{}: unknown key '{key}' (known: encoding, objective, nodes, {})",
+                            "{source}:{}: unknown key '{key}' (known: encoding, objective, nodes, \
+                             strategy, {}, {})",
                             s.line,
+                            super::TPE_KEYS.join(", "),
                             known.join(", ")
                         ));
                     };
@@ -103,7 +111,9 @@ impl SearchConfig {
             // Check each setting on its own, so an error names its line.
             Self::read_record(&record).map_err(at)?;
         }
-        Self::read_record(&record)
+        let mut config = Self::read_record(&record)?;
+        config.strategy = super::tpe_keys::apply_strategy(&config.strategy, &strategy, source)?;
+        Ok(config)
     }
 }
 

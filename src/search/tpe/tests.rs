@@ -121,24 +121,34 @@ fn posterior_weights_match_a_hand_computation() {
     assert_eq!(linear_forgetting_weights(3, 2), vec![1.0 / 3.0, 1.0, 1.0]);
 }
 
+/// hyperopt's split: `min(ceil(gamma·sqrt(n)), cap)` lowest losses.
+fn hyperopt_split(losses: &[f64], gamma: f64, cap: usize) -> Vec<bool> {
+    let s = TpeSettings {
+        gamma,
+        gamma_cap: cap,
+        ..TpeSettings::hyperopt()
+    };
+    split_below(losses, s.n_below(losses.len()))
+}
+
 #[test]
 fn split_keeps_ceil_gamma_sqrt_n_lowest_losses() {
     // n = 5: ceil(0.25·2.236) = 1 -> only the lowest.
-    let b = split_below(&[5.0, 1.0, 3.0, 2.0, 4.0], 0.25, 25);
+    let b = hyperopt_split(&[5.0, 1.0, 3.0, 2.0, 4.0], 0.25, 25);
     assert_eq!(b, vec![false, true, false, false, false]);
     // n = 20: ceil(0.25·4.47) = 2; a tie at the cut goes to the earlier trial.
     let mut l = vec![9.0; 20];
     l[4] = 1.0;
     l[7] = 2.0;
     l[15] = 2.0;
-    let b = split_below(&l, 0.25, 25);
+    let b = hyperopt_split(&l, 0.25, 25);
     let idx: Vec<_> = (0..20).filter(|&i| b[i]).collect();
     assert_eq!(idx, vec![4, 7]);
     // NaN counts as +inf; the cap bounds the group.
-    let b = split_below(&[f64::NAN, 3.0], 1.0, 1);
+    let b = hyperopt_split(&[f64::NAN, 3.0], 1.0, 1);
     assert_eq!(b, vec![false, true]);
     assert_eq!(
-        split_below(&vec![0.0; 10_000], 0.25, 25)
+        hyperopt_split(&vec![0.0; 10_000], 0.25, 25)
             .iter()
             .filter(|&&x| x)
             .count(),
