@@ -32,6 +32,7 @@ impl TrialRunner for HashLoss {
             epoch_losses: vec![loss],
             weights_digest: blake3::hash(&loss.to_le_bytes()),
             end: TrialEnd::Ok,
+            scores: None,
         })
     }
 }
@@ -57,6 +58,8 @@ fn config(settings: TpeSettings) -> SearchConfig {
     c.trials = 14;
     c.seed = 21;
     c.spec.epochs = 1; // HashLoss trains one epoch
+    // HashLoss measures no held-out score: the paper's objective.
+    c.score = csnas::train::label_free::Score::FinalLoss;
     c.strategy = Strategy::Tpe(TpeSettings {
         n_startup_jobs: 4,
         ..settings
