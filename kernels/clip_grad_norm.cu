@@ -1,0 +1,39 @@
+// Rust op: src/train/sgd.rs (clip_grad_norm), PyTorch's clip_grad_norm_
+// with norm 2. Bit-identical to the CPU reference, and slow by design in
+// exact mode: each tensor's sum of squares is ONE sequential chain.
+// - clip_sumsq_f32 (one thread): out[slot] = chain fmaf(g_i, g_i, acc) over
+//   i ascending from +0, for one gradient tensor;
+// - clip_coef_f32 (one thread): total_sq = chain fmaf(n_t, n_t, acc) over
+//   tensors t ascending from +0 with n_t = sqrt(sq_t); total = sqrt(total_sq);
+//   coef = max_norm / (total + eps6) (eps6 = 1e-6 rounded to float on the
+//   host), clamped to at most 1; writes out[0] = total, out[1] = coef;
+// - scale_by_f32, one thread per element: g = g * coef (coef read from
+//   device memory, out[1] above), even when coef is 1, as the CPU.
+
+extern "C" __global__ void clip_sumsq_f32(const float* g, unsigned long long n, float* out,
+                                          unsigned long long slot) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    float acc = 0.0f;
+    for (unsigned long long i = 0; i < n; ++i) acc = fmaf(g[i], g[i], acc);
+    out[slot] = acc;
+}
+
+extern "C" __global__ void clip_coef_f32(const float* sq, unsigned long long tensors,
+                                         float max_norm, float eps6, float* out) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    float total_sq = 0.0f;
+    for (unsigned long long t = 0; t < tensors; ++t) {
+        float n = __fsqrt_rn(sq[t]);
+        total_sq = fmaf(n, n, total_sq);
+    }
+    float total = __fsqrt_rn(total_sq);
+    float coef = __fdiv_rn(max_norm, __fadd_rn(total, eps6));
+    out[0] = total;
+    out[1] = coef > 1.0f ? 1.0f : coef;
+}
+
+extern "C" __global__ void scale_by_f32(float* g, const float* coef, unsigned long long n) {
+    for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; i < n;
+         i += (unsigned long long)gridDim.x * blockDim.x)
+        g[i] = __fmul_rn(g[i], coef[0]);
+}
