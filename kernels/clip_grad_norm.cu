@@ -7,8 +7,9 @@
 //   tensors t ascending from +0 with n_t = sqrt(sq_t); total = sqrt(total_sq);
 //   coef = max_norm / (total + eps6) (eps6 = 1e-6 rounded to float on the
 //   host), clamped to at most 1; writes out[0] = total, out[1] = coef;
-// - scale_by_f32, one thread per element: g = g * coef (coef read from
-//   device memory, out[1] above), even when coef is 1, as the CPU.
+// - scale_by_f32, one thread per element: g = g * coef, even when coef is
+//   1, as the CPU (coef from clip_coef_f32, or formed on the host in the
+//   same order from the clip_sumsq_f32 results).
 
 extern "C" __global__ void clip_sumsq_f32(const float* g, unsigned long long n, float* out,
                                           unsigned long long slot) {
@@ -32,8 +33,8 @@ extern "C" __global__ void clip_coef_f32(const float* sq, unsigned long long ten
     out[1] = coef > 1.0f ? 1.0f : coef;
 }
 
-extern "C" __global__ void scale_by_f32(float* g, const float* coef, unsigned long long n) {
+extern "C" __global__ void scale_by_f32(float* g, float coef, unsigned long long n) {
     for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; i < n;
          i += (unsigned long long)gridDim.x * blockDim.x)
-        g[i] = __fmul_rn(g[i], coef[0]);
+        g[i] = __fmul_rn(g[i], coef);
 }

@@ -111,7 +111,7 @@ kernels! {
     "clip_grad_norm.cu":
     fn clip_sumsq_f32(g: *const f32, n: u64, out: *mut f32, slot: u64);
     fn clip_coef_f32(sq: *const f32, tensors: u64, max_norm: f32, eps6: f32, out: *mut f32);
-    fn scale_by_f32(g: *mut f32, coef: *const f32, n: u64);
+    fn scale_by_f32(g: *mut f32, coef: f32, n: u64);
     "conv2d.cu":
     fn conv2d_forward_exact_f32(x: *const f32, w: *const f32, y: *mut f32, g: ConvGeom);
     fn conv2d_backward_data_exact_f32(dy: *const f32, w: *const f32, dx: *mut f32, g: ConvGeom);
