@@ -38,3 +38,25 @@ extern "C" __global__ void scale_by_f32(float* g, float coef, unsigned long long
          i += (unsigned long long)gridDim.x * blockDim.x)
         g[i] = __fmul_rn(g[i], coef);
 }
+
+// Fast mode's sum of squares (the clip's per-tensor norm): one block of
+// SQ_BLOCK (256) threads; thread t chains fmaf(g_i, g_i, acc) from +0 over
+// i = t, t+256, t+512, ... ascending, then the 256 partials are combined by
+// a fixed tree (for stride = 128, 64, ..., 1: s[t] = s[t] + s[t + stride]).
+// A fixed order (replays are bit-identical) but not the CPU's: agrees with
+// it to rounding only. Launch with grid 1, block SQ_BLOCK.
+#define SQ_BLOCK 256
+
+extern "C" __global__ void clip_sumsq_block_f32(const float* g, unsigned long long n, float* out,
+                                                unsigned long long slot) {
+    __shared__ float s[SQ_BLOCK];
+    float acc = 0.0f;
+    for (unsigned long long i = threadIdx.x; i < n; i += SQ_BLOCK) acc = fmaf(g[i], g[i], acc);
+    s[threadIdx.x] = acc;
+    __syncthreads();
+    for (unsigned int stride = SQ_BLOCK / 2; stride > 0; stride >>= 1) {
+        if (threadIdx.x < stride) s[threadIdx.x] = __fadd_rn(s[threadIdx.x], s[threadIdx.x + stride]);
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[slot] = s[0];
+}

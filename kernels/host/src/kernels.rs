@@ -106,12 +106,15 @@ kernels! {
     "relu.cu":
     fn relu_forward_f32(x: *const f32, y: *mut f32, n: u64);
     fn relu_backward_f32(x: *const f32, dy: *const f32, dx: *mut f32, n: u64);
+    fn relu_forward_mask_f32(x: *const f32, y: *mut f32, mask: *mut u8, n: u64);
+    fn relu_backward_mask_f32(mask: *const u8, dy: *const f32, dx: *mut f32, n: u64);
     "sgd.cu":
     fn sgd_step_f32(param: *mut f32, grad: *const f32, buf: *mut f32, wd: f32, mu: f32, keep: f32, neg_lr: f32, has_wd: i32, has_momentum: i32, first_step: i32, nesterov: i32, n: u64);
     "clip_grad_norm.cu":
     fn clip_sumsq_f32(g: *const f32, n: u64, out: *mut f32, slot: u64);
     fn clip_coef_f32(sq: *const f32, tensors: u64, max_norm: f32, eps6: f32, out: *mut f32);
     fn scale_by_f32(g: *mut f32, coef: f32, n: u64);
+    fn clip_sumsq_block_f32(g: *const f32, n: u64, out: *mut f32, slot: u64);
     "conv2d.cu":
     fn conv2d_forward_exact_f32(x: *const f32, w: *const f32, y: *mut f32, g: ConvGeom);
     fn conv2d_backward_data_exact_f32(dy: *const f32, w: *const f32, dx: *mut f32, g: ConvGeom);

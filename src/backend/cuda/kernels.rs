@@ -191,7 +191,12 @@ pub const KERNELS: &[KernelSource] = &[
         name: "relu",
         rust_op: "ops::relu",
         source: include_str!("../../../kernels/relu.cu"),
-        entry_points: &["relu_forward_f32", "relu_backward_f32"],
+        entry_points: &[
+            "relu_forward_f32",
+            "relu_backward_f32",
+            "relu_forward_mask_f32",
+            "relu_backward_mask_f32",
+        ],
     },
     KernelSource {
         name: "rows",
