@@ -12,6 +12,7 @@
 //! of every repetition are the same bits at every thread count (the report
 //! says whether they were).
 
+pub mod flops;
 pub mod memory;
 pub mod step;
 #[cfg(test)]
