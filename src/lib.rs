@@ -14,6 +14,7 @@
 //! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
+//! - [`limits`]: documented upper bounds on every size a user or file can set.
 //! - [`study`]: rank studies of label-free objectives against labels.
 //! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
 //! - [`verify`]: per-op comparison of two backends with stated tolerances.
@@ -39,6 +40,7 @@ pub mod data;
 pub mod error;
 pub mod genotype;
 pub mod ledger;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod parallel;

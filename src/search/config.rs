@@ -352,6 +352,7 @@ impl SearchConfig {
             score,
             holdout,
         };
+        crate::limits::check_search(&config)?;
         Ok(config)
     }
 }
