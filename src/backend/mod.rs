@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 pub mod cpu;
 pub mod device;
 pub mod ops;
+pub mod perturbed;
+#[cfg(test)]
+mod perturbed_tests;
 
 pub use cpu::{Cpu, CpuF32, CpuF64};
 pub use device::{BackendCore, Dims4, TensorMut, TensorRef};

@@ -22,6 +22,7 @@ use clap::{Args, ValueEnum};
 
 use super::progress::bar;
 use super::write_out;
+use crate::backend::CpuF32;
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::{Portion, split};
 use crate::data::{DataSpec, Dataset, load};
@@ -164,7 +165,7 @@ fn encoder(
     data: &Dataset,
     indices: &[usize],
     root: &StreamPath,
-) -> Result<(Network<f32>, String)> {
+) -> Result<(Network<CpuF32>, String)> {
     if let Some(path) = &args.model {
         return load_model(path).map(|net| (net, format!("model {}", path.display())));
     }
@@ -173,16 +174,29 @@ fn encoder(
     let root = root.child("contrastive");
     if args.random_init {
         let kind = NetworkKind::Search(spec.head);
-        let net = Network::new(&genotype, &spec.network, kind, &root.child("init"))?;
+        let net = Network::new(
+            &CpuF32::new(),
+            &genotype,
+            &spec.network,
+            kind,
+            &root.child("init"),
+        )?;
         return Ok((net, format!("{} at random initialisation", args.genotype)));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
     let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
-    let (net, outcome) =
-        train_network(&genotype, &spec, data, indices, &root, &mut |e, _, _, l| {
+    let (net, outcome) = train_network(
+        &CpuF32::new(),
+        &genotype,
+        &spec,
+        data,
+        indices,
+        &root,
+        &mut |e, _, _, l| {
             pb.set_message(format!("epoch {} loss {l:.4}", e + 1));
             pb.inc(1);
-        })?;
+        },
+    )?;
     pb.finish_and_clear();
     if let TrialEnd::Diverged {
         epoch,
@@ -262,7 +276,7 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
 
 /// Rebuilds a checkpoint's network (the projection head's sizes from its
 /// `head.0.weight` and `head.2.weight` shapes) and loads its state.
-fn load_model(path: &std::path::Path) -> Result<Network<f32>> {
+fn load_model(path: &std::path::Path) -> Result<Network<CpuF32>> {
     let (entries, meta) = load_checkpoint::<f32>(path)?;
     let m = read_network_metadata(path, &meta)?;
     let shape = |name: &str| -> Result<Vec<usize>> {
@@ -281,7 +295,8 @@ fn load_model(path: &std::path::Path) -> Result<Network<f32>> {
     } else {
         NetworkKind::Eval
     };
-    let mut net = Network::new(&m.genotype, &m.config, kind, &StreamPath::root(0))?;
+    let dev = CpuF32::new();
+    let mut net = Network::new(&dev, &m.genotype, &m.config, kind, &StreamPath::root(0))?;
     net.load_state_dict(&entries)
         .map_err(|e| invalid!("{}: {e}", path.display()))?;
     Ok(net)

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::train::{load_split, normalization};
+use crate::backend::CpuF32;
 use crate::data::DataSpec;
 use crate::data::augment::AugmentConfig;
 use crate::error::Result;
@@ -78,7 +79,8 @@ pub fn run(args: PredictArgs, out: &mut dyn Write) -> Result<()> {
         })?,
         (None, None) => 0,
     };
-    let mut net = Network::<f32>::new(
+    let mut net = Network::new(
+        &CpuF32::new(),
         &desc.genotype,
         &desc.config,
         NetworkKind::Eval,

@@ -267,7 +267,8 @@ fn train_and_save(
         }
     };
     let root = StreamPath::root(args.seed);
-    let (net, outcome) = train_supervised(
+    let (mut net, outcome) = train_supervised(
+        &crate::backend::CpuF32::new(),
         genotype,
         cfg,
         &data.loaded.train,
