@@ -17,8 +17,8 @@
 //! - classifier: `Linear(D, classes)` starting from zeros (the problem is
 //!   convex; no draw), epoch `e` visits the rows in the order
 //!   `root/order/e .permutation(n)` in batches of `batch_size` (the last may
-//!   be smaller), each batch: `ops::linear` forward, `cross_entropy` (no
-//!   smoothing), backward, one `sgd_step` on the weight then the bias;
+//!   be smaller), each batch: the backend's linear forward, cross-entropy (no
+//!   smoothing), backward, one SGD update on the weight then the bias;
 //! - the epoch loss: batch losses summed in f64 over batches ascending,
 //!   divided once by the batch count;
 //! - prediction: the first class with the largest logit.
