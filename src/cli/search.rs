@@ -49,6 +49,10 @@ pub struct SearchArgs {
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
+    /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// The data kind recorded in the config: the spec without its path.
@@ -89,8 +93,9 @@ impl SearchArgs {
 
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, data) = args.config()?;
-    let runner = ContrastiveRunner::new(&config, data)?;
+    let (mut config, data) = args.config()?;
+    config.backend = args.backend.arithmetic()?;
+    let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
     let bars = (!args.quiet).then(Bars::new);
     let observer: &dyn SearchObserver = match &bars {
         Some(b) => b,

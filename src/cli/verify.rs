@@ -34,9 +34,7 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-fn parse_backend(s: &str) -> std::result::Result<BackendKind, String> {
-    s.parse::<BackendKind>().map_err(|e| e.to_string())
-}
+use super::parse_backend;
 
 pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<()> {
     let reference = verify::op_backend(args.reference)?;

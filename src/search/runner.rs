@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::config::{SearchConfig, Strategy, config_differences};
 use super::tpe::{propose, propose_random, random_stream};
+use crate::backend::{Backend, BackendKind, OnBackend};
 use crate::data::Dataset;
 use crate::data::batch::subset;
 use crate::error::Result;
@@ -19,8 +20,8 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
 use crate::rng::StreamPath;
-use crate::train::label_free::{Score, run_scored};
-use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
+use crate::train::label_free::{Score, run_scored_on};
+use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive_on};
 
 /// Trains one proposed genotype. `Sync` so a search can run inside a thread pool.
 pub trait TrialRunner: Sync {
@@ -34,10 +35,12 @@ pub trait TrialRunner: Sync {
     ) -> Result<TrialOutcome>;
 }
 
-/// The real runner: [`run_contrastive`] on the config's unlabelled subset,
+/// The real runner: [`run_contrastive_on`] on the config's unlabelled subset,
 /// then, with held-out images configured, the label-free scores
-/// ([`run_scored`]: the same training, bit for bit).
+/// ([`run_scored_on`]: the same training, bit for bit), on the backend it
+/// was given (the CPU reference unless [`ContrastiveRunner::on_backend`]).
 pub struct ContrastiveRunner {
+    backend: BackendKind,
     spec: ContrastiveSpec,
     data: Dataset,
     indices: Vec<usize>,
@@ -65,12 +68,19 @@ impl ContrastiveRunner {
         )?;
         let holdout = holdout_indices(data.len(), &indices, config.holdout, config.seed)?;
         Ok(ContrastiveRunner {
+            backend: BackendKind::Cpu,
             spec: config.spec.clone(),
             data,
             indices,
             holdout,
             views: holdout_stream(config.seed).child("views"),
         })
+    }
+
+    /// Runs every trial on `backend` instead of the CPU reference.
+    pub fn on_backend(mut self, backend: BackendKind) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// The unlabelled images trials train on.
@@ -128,25 +138,48 @@ impl TrialRunner for ContrastiveRunner {
         root: &StreamPath,
         progress: Progress<'_>,
     ) -> Result<TrialOutcome> {
-        if self.holdout.is_empty() {
-            return run_contrastive(
-                genotype,
-                &self.spec,
-                &self.data,
-                &self.indices,
-                root,
-                progress,
-            );
-        }
-        run_scored(
+        self.backend.run(TrialJob {
+            runner: self,
             genotype,
-            &self.spec,
-            &self.data,
-            &self.indices,
-            &self.holdout,
-            &self.views,
             root,
             progress,
+        })
+    }
+}
+
+/// One trial of a [`ContrastiveRunner`] on the opened backend.
+struct TrialJob<'a, 'p> {
+    runner: &'a ContrastiveRunner,
+    genotype: &'a Genotype,
+    root: &'a StreamPath,
+    progress: Progress<'p>,
+}
+
+impl OnBackend for TrialJob<'_, '_> {
+    type Output = TrialOutcome;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<TrialOutcome> {
+        let r = self.runner;
+        if r.holdout.is_empty() {
+            return run_contrastive_on(
+                dev,
+                self.genotype,
+                &r.spec,
+                &r.data,
+                &r.indices,
+                self.root,
+                self.progress,
+            );
+        }
+        run_scored_on(
+            dev,
+            self.genotype,
+            &r.spec,
+            &r.data,
+            &r.indices,
+            &r.holdout,
+            &r.views,
+            self.root,
+            self.progress,
         )
     }
 }
