@@ -33,19 +33,20 @@ __device__ static unsigned long long bn_index(unsigned long long j, unsigned lon
 extern "C" __global__ void batch_norm_stats_seq_f32(const float* x, float* mean, float* ssd,
                                                     unsigned long long batch, unsigned long long c,
                                                     unsigned long long plane) {
-    unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-    if (ch >= c) return;
     unsigned long long count = batch * plane;
-    float s = 0.0f;
-    for (unsigned long long j = 0; j < count; ++j) s = __fadd_rn(s, x[bn_index(j, ch, c, plane)]);
-    float mu = __fdiv_rn(s, (float)count);
-    float q = 0.0f;
-    for (unsigned long long j = 0; j < count; ++j) {
-        float d = __fsub_rn(x[bn_index(j, ch, c, plane)], mu);
-        q = __fadd_rn(q, __fmul_rn(d, d));
+    for (unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; ch < c;
+         ch += (unsigned long long)gridDim.x * blockDim.x) {
+        float s = 0.0f;
+        for (unsigned long long j = 0; j < count; ++j) s = __fadd_rn(s, x[bn_index(j, ch, c, plane)]);
+        float mu = __fdiv_rn(s, (float)count);
+        float q = 0.0f;
+        for (unsigned long long j = 0; j < count; ++j) {
+            float d = __fsub_rn(x[bn_index(j, ch, c, plane)], mu);
+            q = __fadd_rn(q, __fmul_rn(d, d));
+        }
+        mean[ch] = mu;
+        ssd[ch] = q;
     }
-    mean[ch] = mu;
-    ssd[ch] = q;
 }
 
 // Fixed-order tree over one block's partial sums; returns the total to all.
@@ -92,13 +93,14 @@ extern "C" __global__ void batch_norm_finalize_f32(const float* mean, const floa
                                                    float* running_var, float eps, float m,
                                                    float one_minus_m, unsigned long long count,
                                                    unsigned long long c) {
-    unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-    if (ch >= c) return;
-    float var = __fdiv_rn(ssd[ch], (float)count);
-    inv_std[ch] = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
-    running_mean[ch] = __fadd_rn(__fmul_rn(m, mean[ch]), __fmul_rn(one_minus_m, running_mean[ch]));
-    float unbiased = __fdiv_rn(ssd[ch], (float)(count - 1));
-    running_var[ch] = __fadd_rn(__fmul_rn(m, unbiased), __fmul_rn(one_minus_m, running_var[ch]));
+    for (unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; ch < c;
+         ch += (unsigned long long)gridDim.x * blockDim.x) {
+        float var = __fdiv_rn(ssd[ch], (float)count);
+        inv_std[ch] = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
+        running_mean[ch] = __fadd_rn(__fmul_rn(m, mean[ch]), __fmul_rn(one_minus_m, running_mean[ch]));
+        float unbiased = __fdiv_rn(ssd[ch], (float)(count - 1));
+        running_var[ch] = __fadd_rn(__fmul_rn(m, unbiased), __fmul_rn(one_minus_m, running_var[ch]));
+    }
 }
 
 // x_hat = (x - mean) * inv_std; y = x_hat * gamma + beta (x_hat when gamma is
@@ -121,8 +123,9 @@ extern "C" __global__ void batch_norm_apply_f32(const float* x, const float* mea
 // Eval inv_std = 1 / sqrt(running_var + eps), per channel.
 extern "C" __global__ void batch_norm_eval_inv_std_f32(const float* running_var, float* inv_std,
                                                        float eps, unsigned long long c) {
-    unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-    if (ch < c) inv_std[ch] = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(running_var[ch], eps)));
+    for (unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; ch < c;
+         ch += (unsigned long long)gridDim.x * blockDim.x)
+        inv_std[ch] = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(running_var[ch], eps)));
 }
 
 // Backward sums, bit-exact order: one thread per channel.
@@ -131,17 +134,18 @@ extern "C" __global__ void batch_norm_backward_sums_seq_f32(const float* dy, con
                                                             unsigned long long batch,
                                                             unsigned long long c,
                                                             unsigned long long plane) {
-    unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-    if (ch >= c) return;
     unsigned long long count = batch * plane;
-    float a = 0.0f, b = 0.0f;
-    for (unsigned long long j = 0; j < count; ++j) a = __fadd_rn(a, dy[bn_index(j, ch, c, plane)]);
-    for (unsigned long long j = 0; j < count; ++j) {
-        unsigned long long i = bn_index(j, ch, c, plane);
-        b = __fadd_rn(b, __fmul_rn(dy[i], x_hat[i]));
+    for (unsigned long long ch = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; ch < c;
+         ch += (unsigned long long)gridDim.x * blockDim.x) {
+        float a = 0.0f, b = 0.0f;
+        for (unsigned long long j = 0; j < count; ++j) a = __fadd_rn(a, dy[bn_index(j, ch, c, plane)]);
+        for (unsigned long long j = 0; j < count; ++j) {
+            unsigned long long i = bn_index(j, ch, c, plane);
+            b = __fadd_rn(b, __fmul_rn(dy[i], x_hat[i]));
+        }
+        sum_dy[ch] = a;
+        sum_dy_xhat[ch] = b;
     }
-    sum_dy[ch] = a;
-    sum_dy_xhat[ch] = b;
 }
 
 // Backward sums, block order. Launch with grid = c, block = BN_BLOCK.

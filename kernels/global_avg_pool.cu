@@ -10,12 +10,13 @@
 extern "C" __global__ void global_avg_pool_forward_f32(const float* x, float* y,
                                                        unsigned long long planes,
                                                        unsigned long long plane) {
-    unsigned long long pl = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-    if (pl >= planes) return;
-    const float* xp = x + pl * plane;
-    float sum = 0.0f;
-    for (unsigned long long i = 0; i < plane; ++i) sum = __fadd_rn(sum, xp[i]);
-    y[pl] = __fdiv_rn(sum, (float)plane);
+    for (unsigned long long pl = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
+         pl < planes; pl += (unsigned long long)gridDim.x * blockDim.x) {
+        const float* xp = x + pl * plane;
+        float sum = 0.0f;
+        for (unsigned long long i = 0; i < plane; ++i) sum = __fadd_rn(sum, xp[i]);
+        y[pl] = __fdiv_rn(sum, (float)plane);
+    }
 }
 
 extern "C" __global__ void global_avg_pool_backward_f32(const float* dy, float* dx,

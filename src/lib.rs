@@ -14,6 +14,7 @@
 //! - [`train`]: losses (NT-Xent, PIRL NCE, cross-entropy), SGD, schedules.
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
+//! - [`limits`]: documented upper bounds on every size a user or file can set.
 //! - [`study`]: rank studies of label-free objectives against labels.
 //! - [`backend`]: the seam every device plugs into (tensor types, grouped op
 //!   traits, `docs/backend.md`), the CPU reference backend, device choice
@@ -41,6 +42,7 @@ pub mod data;
 pub mod error;
 pub mod genotype;
 pub mod ledger;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod parallel;

@@ -38,7 +38,11 @@ fn every_computing_command_takes_backend_and_refuses_an_unknown_one() {
         args.extend(["--backend", "gpu"]);
         let out = csnas(&args);
         assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("--backend"), "{cmd:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--backend"),
+            "{cmd:?}: {}",
+            stderr(&out)
+        );
     }
 }
 
@@ -47,8 +51,21 @@ fn cuda_without_a_cuda_training_backend_is_a_clear_exit_2() {
     let log = tmp("cuda");
     let commands: Vec<Vec<&str>> = vec![
         vec!["search", "--out", &log, "--trials", "1", "--quiet"],
-        vec!["train", "--genotype", "DARTS_V2", "--epochs", "1", "--quiet"],
-        vec!["linear-eval", "--random-init", "--linear-epochs", "1", "--quiet"],
+        vec![
+            "train",
+            "--genotype",
+            "DARTS_V2",
+            "--epochs",
+            "1",
+            "--quiet",
+        ],
+        vec![
+            "linear-eval",
+            "--random-init",
+            "--linear-epochs",
+            "1",
+            "--quiet",
+        ],
         vec!["bench", "--reps", "1", "--warmup", "0"],
     ];
     for cmd in commands {

@@ -17,6 +17,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 
 pub mod cpu;
+pub mod cuda_plan;
 pub mod device;
 pub mod ops;
 pub mod perturbed;

@@ -12,7 +12,8 @@ use clap::{Args, Subcommand};
 use crate::error::Result;
 use crate::genotype::{BUILTIN_NAMES, Genotype};
 use crate::invalid;
-use crate::model::{NetworkConfig, count_parameters};
+use crate::limits;
+use crate::model::{NetworkConfig, NetworkKind, count_parameters};
 
 /// Arguments of `csnas genotype`.
 #[derive(Debug, Args)]
@@ -78,14 +79,16 @@ impl ShowArgs {
                 return Err(invalid!("{flag} 0: must be at least 1"));
             }
         }
-        Ok(NetworkConfig {
+        let config = NetworkConfig {
             channels: self.channels,
             layers: self.layers,
             classes: self.classes,
             auxiliary: self.auxiliary,
             in_channels: self.in_channels,
             image_size: self.image_size,
-        })
+        };
+        limits::check_network(&config, None, NetworkKind::Eval, &limits::flag_names)?;
+        Ok(config)
     }
 }
 
@@ -96,6 +99,8 @@ pub fn run(args: GenotypeArgs, out: &mut dyn Write) -> Result<()> {
         GenotypeCommand::Show(show) => {
             let config = show.network_config()?;
             let genotype = Genotype::parse_or_builtin(&show.genotype)?;
+            let kind = NetworkKind::Eval;
+            limits::check_network(&config, Some(&genotype), kind, &limits::flag_names)?;
             show_report(&genotype, &config, show.auxiliary)?
         }
     };

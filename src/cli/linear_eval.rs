@@ -29,8 +29,10 @@ use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::model::checkpoint::{load_checkpoint, read_network_metadata};
-use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind, StateEntry};
+use crate::model::checkpoint::{
+    check_metadata, load_checkpoint, read_network_metadata, shape_facts,
+};
+use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::parallel::with_threads;
 use crate::rng::StreamPath;
 use crate::train::contrastive::train_network;
@@ -104,6 +106,7 @@ pub struct LinearEvalArgs {
 
 /// Runs `csnas linear-eval`.
 pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
+    args.check_flags()?;
     let spec: DataSpec = args.data.parse()?;
     if let Some(path) = &args.model
         && !path.is_file()
@@ -117,6 +120,41 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
     };
     let text = with_threads(threads, || args.backend.run(job))??;
     write_out(out, &text)
+}
+
+impl LinearEvalArgs {
+    /// Each size flag against its bound ([`crate::limits`]), before any data
+    /// is read; each error names its flag.
+    pub fn check_flags(&self) -> Result<()> {
+        use crate::limits::{BATCH_SIZE, CHANNELS, EPOCHS, LAYERS};
+        CHANNELS.check("--channels", self.channels)?;
+        if !self.channels.is_multiple_of(2) {
+            return Err(invalid!(
+                "--channels {}: must be even (reduction cells split channels in two)",
+                self.channels
+            ));
+        }
+        LAYERS.check("--layers", self.layers)?;
+        EPOCHS.check("--epochs", self.epochs)?;
+        EPOCHS.check("--linear-epochs", self.linear_epochs)?;
+        BATCH_SIZE.check("--batch-size", self.batch_size)?;
+        if self.batch_size < 2 {
+            return Err(invalid!(
+                "--batch-size {}: a contrastive batch needs at least 2 images",
+                self.batch_size
+            ));
+        }
+        if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+            return Err(invalid!(
+                "--test-fraction {}: must be between 0 and 1 (exclusive)",
+                self.test_fraction
+            ));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(invalid!("--lr {}: must be a positive number", self.lr));
+        }
+        Ok(())
+    }
 }
 
 /// [`evaluate`] on the opened backend.
@@ -298,23 +336,13 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
 fn load_model<B: Backend<Elem = f32>>(dev: &B, path: &std::path::Path) -> Result<Network<B>> {
     let (entries, meta) = load_checkpoint::<f32>(path)?;
     let m = read_network_metadata(path, &meta)?;
-    let shape = |name: &str| -> Result<Vec<usize>> {
-        entries
-            .iter()
-            .find(|e: &&StateEntry<f32>| e.name == name)
-            .map(|e| e.shape.clone())
-            .ok_or_else(|| invalid!("{}: search network without tensor '{name}'", path.display()))
+    check_metadata(path, &m, &entries)?;
+    let kind = match shape_facts(path, &entries)?.head {
+        Some(head) if m.kind == "search" => NetworkKind::Search(head),
+        _ => NetworkKind::Eval,
     };
-    let kind = if m.kind == "search" {
-        let (h0, h2) = (shape("head.0.weight")?, shape("head.2.weight")?);
-        NetworkKind::Search(HeadConfig {
-            hidden: Some(h0[0]),
-            out_dim: h2[0],
-        })
-    } else {
-        NetworkKind::Eval
-    };
-    let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))?;
+    let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))
+        .map_err(|e| invalid!("{}: {e}", path.display()))?;
     net.load_state_dict(&entries)
         .map_err(|e| invalid!("{}: {e}", path.display()))?;
     Ok(net)

@@ -122,8 +122,9 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
 
 /// Prints `error: <message>` as one line, the message's own chain included
 /// (its `Display` already names the file, flag or value). Newlines inside a
-/// message are flattened so scripts can rely on one line per error.
+/// message are flattened so scripts can rely on one line per error, and other
+/// control characters (from a file's content) are escaped.
 fn eprintln_error(e: &Error) {
-    let message = e.to_string().replace('\n', " ");
+    let message = crate::limits::escape(&e.to_string().replace('\n', " "));
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
 }

@@ -25,7 +25,7 @@ use crate::error::Result;
 use crate::invalid;
 use crate::model::StateEntry;
 use crate::model::checkpoint::{
-    NetworkMetadata, load_checkpoint, match_state, read_network_metadata,
+    NetworkMetadata, check_metadata, load_checkpoint, match_state, read_network_metadata,
 };
 use crate::model::{Network, NetworkKind};
 use crate::rng::StreamPath;
@@ -65,9 +65,11 @@ pub struct PredictArgs {
 
 /// Runs `csnas predict`, writing the CSV to `out`.
 pub fn run(args: PredictArgs, out: &mut dyn Write) -> Result<()> {
+    crate::limits::BATCH_SIZE.check("--batch-size", args.batch_size)?;
     let spec: DataSpec = args.data.parse()?;
     let (entries, meta) = load_checkpoint::<f32>(&args.model)?;
     let desc = read_network_metadata(&args.model, &meta)?;
+    check_metadata(&args.model, &desc, &entries)?;
     if desc.kind != "eval" {
         return Err(invalid!(
             "{}: holds a '{}' network; predict needs an evaluation network",
@@ -121,7 +123,8 @@ impl OnBackend for PredictJob<'_> {
             &desc.config,
             NetworkKind::Eval,
             &StreamPath::root(0).child("init"),
-        )?;
+        )
+        .map_err(|e| invalid!("{}: {e}", args.model.display()))?;
         let expected: Vec<(String, Vec<usize>)> = net
             .state_dict()
             .into_iter()

@@ -146,6 +146,9 @@ mod tests {
         assert_eq!(kind, BackendKind::Cpu);
         let note = note.expect("a note");
         assert!(note.contains("backends differ"), "{note}");
-        assert!(note.contains("cuda-f32") && note.contains("cpu-f32"), "{note}");
+        assert!(
+            note.contains("cuda-f32") && note.contains("cpu-f32"),
+            "{note}"
+        );
     }
 }

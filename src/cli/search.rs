@@ -82,8 +82,10 @@ impl SearchArgs {
         config.fit_data(data_kind(&spec), &data);
         config.seed = self.seed;
         if let Some(t) = self.trials {
-            config.trials = t;
+            config.trials = crate::limits::TRIALS.check("--trials", t)?;
         }
+        crate::limits::check_search(&config)
+            .map_err(|e| crate::invalid!("--data {}: {e}", self.data))?;
         config.validate().map_err(|e| {
             crate::invalid!("--preset {} with --data {}: {e}", self.preset, self.data)
         })?;

@@ -21,8 +21,9 @@ use crate::data::{self, DataSpec, Dataset, Loaded};
 use crate::error::{Error, Result};
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::model::StateEntry;
+use crate::limits;
 use crate::model::checkpoint::{network_metadata, save_checkpoint};
+use crate::model::{NetworkConfig, NetworkKind, StateEntry};
 use crate::rng::StreamPath;
 use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised};
 
@@ -176,6 +177,7 @@ impl TrainArgs {
         if let Some(c) = self.cutout {
             cfg.augment.cutout = (c > 0).then_some(c);
         }
+        self.check_sizes(&cfg, spec, data)?;
         if data.height != data.width {
             return Err(invalid!(
                 "--data {spec}: images are {}×{}, training needs square images",
@@ -192,12 +194,85 @@ impl TrainArgs {
     }
 }
 
+impl TrainArgs {
+    /// Each size flag against its bound ([`limits`]), before any data is
+    /// read or anything allocated; each error names its flag.
+    pub fn check_flags(&self) -> Result<()> {
+        let opt = |bound: limits::Bound, flag: &str, v: Option<usize>| -> Result<()> {
+            v.map_or(Ok(()), |v| bound.check(flag, v).map(drop))
+        };
+        opt(limits::CHANNELS, "--channels", self.channels)?;
+        opt(limits::LAYERS, "--layers", self.layers)?;
+        opt(limits::EPOCHS, "--epochs", self.epochs)?;
+        opt(limits::BATCH_SIZE, "--batch-size", self.batch_size)?;
+        opt(
+            limits::IMAGE_SIZE,
+            "--cutout",
+            self.cutout.filter(|&c| c > 0),
+        )
+    }
+
+    /// The settings after the data is known: the network's sizes and
+    /// parameter count, the batch's size in memory, and the cutout.
+    fn check_sizes(&self, cfg: &SupervisedConfig, spec: &DataSpec, data: &Dataset) -> Result<()> {
+        limits::EPOCHS.check("--epochs", cfg.epochs)?;
+        let (side, channels) = (data.height.max(data.width), data.channels);
+        limits::check_batch("--batch-size", cfg.batch_size, channels, side)?;
+        let network = NetworkConfig {
+            image_size: side,
+            in_channels: channels,
+            classes: data.classes.max(1),
+            ..cfg.network.clone()
+        };
+        limits::check_network(&network, None, NetworkKind::Eval, &|f| match f {
+            "channels" | "layers" => limits::flag_names(f),
+            other => format!("--data {spec}: image {}", other.replace('_', " ")),
+        })
+    }
+}
+
+/// Refuses a batch size whose last batch would hold one image: batch norm
+/// in training needs more than one value per channel, and the auxiliary
+/// head's (and a small image's last cells') maps are 1×1. Checked before
+/// the first epoch, not after it.
+pub fn check_last_batch(batch_size: usize, train_len: usize) -> Result<()> {
+    if batch_size == 1 || train_len % batch_size == 1 {
+        let batches = train_len.div_ceil(batch_size);
+        return Err(invalid!(
+            "--batch-size {batch_size}: the last of the {batches} batches of the {train_len} \
+             training images would hold 1 image, and batch norm in training needs at least 2 \
+             (choose a batch size that does not leave 1 image over, e.g. {})",
+            suggest_batch_size(batch_size, train_len)
+        ));
+    }
+    Ok(())
+}
+
+/// The nearest batch size below `batch_size` (or above it) that leaves no
+/// single image over.
+fn suggest_batch_size(batch_size: usize, train_len: usize) -> usize {
+    let ok = |b: usize| b >= 2 && train_len % b != 1;
+    (2..batch_size)
+        .rev()
+        .find(|&b| ok(b))
+        .or_else(|| (batch_size + 1..=train_len.max(2)).find(|&b| ok(b)))
+        .unwrap_or(2)
+}
+
 /// Runs `csnas train`, writing per-epoch lines and the result to `out`.
 pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
+    args.check_flags()?;
     let spec: DataSpec = args.data.parse()?;
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
     let data = load_split(&spec, args.seed)?;
     let cfg = args.config(&spec, &data.loaded.train)?;
+    limits::check_network(
+        &cfg.network,
+        Some(&genotype),
+        NetworkKind::Eval,
+        &limits::flag_names,
+    )?;
+    check_last_batch(cfg.batch_size, data.train_idx.len())?;
     super::write_out(
         out,
         &format!(

@@ -80,7 +80,26 @@ pub enum Portion {
     Count(usize),
 }
 
+/// `count 256` or `fraction 0.25`, as a message shows it.
+impl std::fmt::Display for Portion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Portion::Fraction(x) => write!(f, "fraction {x}"),
+            Portion::Count(k) => write!(f, "count {k}"),
+        }
+    }
+}
+
 impl Portion {
+    /// The setting that holds this portion under `prefix`, with its value:
+    /// `subset.count = 256`.
+    pub fn setting(&self, prefix: &str) -> String {
+        match self {
+            Portion::Fraction(x) => format!("{prefix}.fraction = {x}"),
+            Portion::Count(k) => format!("{prefix}.count = {k}"),
+        }
+    }
+
     fn count(self, len: usize) -> Result<usize> {
         let k = match self {
             Portion::Fraction(f) if f > 0.0 && f <= 1.0 => (f * len as f64).round() as usize,
@@ -89,7 +108,7 @@ impl Portion {
         };
         if k == 0 || k > len {
             return Err(invalid!(
-                "{self:?} of {len} samples is {k}, not between 1 and {len}"
+                "{self} of {len} images is {k}; it must be between 1 and {len}"
             ));
         }
         Ok(k)
@@ -104,7 +123,7 @@ pub fn split(len: usize, test: Portion, stream: &mut Stream) -> Result<(Vec<usiz
     let k = test.count(len)?;
     if k == len {
         return Err(invalid!(
-            "split: test part {test:?} takes all {len} samples, leaving none to train on"
+            "split: test part {test} takes all {len} samples, leaving none to train on"
         ));
     }
     let perm = stream.permutation(len);

@@ -142,16 +142,44 @@ fn decode_file(path: &Path) -> Result<Decoded> {
     decode_png(&bytes).map_err(|e| Error::invalid(format!("{}: corrupt PNG: {e}", path.display())))
 }
 
+/// The decoder's message with its chunk types named plainly: png's messages
+/// embed `ChunkType { type: IHDR, critical: true, … }` (its `Debug`); this
+/// keeps `IHDR`.
+fn png_message(e: &png::DecodingError) -> String {
+    let mut text = e.to_string();
+    while let Some(start) = text.find("ChunkType {") {
+        let end = text[start..]
+            .find('}')
+            .map_or(text.len(), |i| start + i + 1);
+        let name = text[start..end]
+            .split("type: ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or("?")
+            .to_string();
+        text.replace_range(start..end, &format!("'{name}'"));
+    }
+    crate::limits::escape(&text)
+}
+
 /// Decodes PNG bytes to 8-bit planar grey or RGB (see the module doc).
 fn decode_png(bytes: &[u8]) -> std::result::Result<Decoded, String> {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    // The decoder may allocate at most what the largest allowed image needs
+    // (16-bit RGBA), so a header claiming 65536×1048576 is refused before
+    // any buffer is made.
+    let limits = png::Limits {
+        bytes: (crate::limits::DECODED_PIXELS as usize) * 8,
+    };
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
     decoder.set_transformations(png::Transformations::EXPAND);
-    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut reader = decoder.read_info().map_err(|e| png_message(&e))?;
+    let (w, h) = (reader.info().width, reader.info().height);
+    check_decoded_size(w as u64, h as u64)?;
     let len = reader
         .output_buffer_size()
         .ok_or_else(|| "image too large to decode".to_string())?;
     let mut buf = vec![0u8; len];
-    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let info = reader.next_frame(&mut buf).map_err(|e| png_message(&e))?;
     let (height, width) = (info.height as usize, info.width as usize);
     let samples_per_pixel = match info.color_type {
         png::ColorType::Grayscale => 1,
@@ -187,6 +215,27 @@ fn decode_png(bytes: &[u8]) -> std::result::Result<Decoded, String> {
         width,
         pixels,
     })
+}
+
+/// Refuses an image whose header claims more than
+/// [`crate::limits::DECODED_SIDE`] pixels a side or
+/// [`crate::limits::DECODED_PIXELS`] in all, before decoding it.
+fn check_decoded_size(width: u64, height: u64) -> std::result::Result<(), String> {
+    let side = crate::limits::DECODED_SIDE;
+    let pixels = width.saturating_mul(height);
+    if width == 0 || height == 0 {
+        return Err(format!("its header says {width}×{height} pixels"));
+    }
+    if width > side.max as u64 || height > side.max as u64 || pixels > crate::limits::DECODED_PIXELS
+    {
+        return Err(format!(
+            "its header says {width}×{height} pixels, more than csnas decodes (at most {} a side \
+             and {} pixels)",
+            side.max,
+            crate::limits::DECODED_PIXELS
+        ));
+    }
+    Ok(())
 }
 
 /// Converts to `channels` (replicating grey) and resizes to `size × size`.

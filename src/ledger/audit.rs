@@ -195,9 +195,15 @@ fn check_content(config: &SearchConfig, t: usize, rec: &TrialRecord) -> Result<(
     };
     if rec.objective != expected_objective {
         return Err(format!(
-            "objective {:?} is not the last epoch's loss (ok) or +inf (diverged): expected {:?}",
-            rec.objective, expected_objective
+            "objective {} is not the last epoch's loss (ok) or +inf (diverged): expected {}",
+            shown(rec.objective),
+            shown(expected_objective)
         ));
     }
     Ok(())
+}
+
+/// An optional exact value as a message shows it (`none` when absent).
+fn shown(v: Option<Exact>) -> String {
+    v.map_or_else(|| "none".into(), |x| x.to_string())
 }

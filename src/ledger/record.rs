@@ -68,6 +68,16 @@ impl Exact {
     }
 }
 
+/// `5 (f32 bits 0x40a00000)`: the value and its exact bits.
+impl std::fmt::Display for Exact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Exact::F32(b) => write!(f, "{} (f32 bits 0x{b:08x})", f32::from_bits(b)),
+            Exact::F64(b) => write!(f, "{} (f64 bits 0x{b:016x})", f64::from_bits(b)),
+        }
+    }
+}
+
 /// How a trial ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TrialStatus {
@@ -179,12 +189,24 @@ impl Record {
     /// Decodes canonical bytes; anything else (other CBOR spellings of the
     /// same content included) is refused with the reason.
     pub fn from_bytes(bytes: &[u8]) -> Result<Record> {
-        let value: Value = ciborium::from_reader(bytes).map_err(|e| invalid!("not CBOR: {e}"))?;
+        let value: Value = ciborium::from_reader(bytes).map_err(cbor_error)?;
         let record = from_value(value)?;
         if record.to_bytes() != bytes {
             return Err(invalid!("not in canonical form"));
         }
         Ok(record)
+    }
+}
+
+/// A CBOR decoding error in words (ciborium's `Display` is its `Debug`).
+fn cbor_error(e: ciborium::de::Error<std::io::Error>) -> crate::error::Error {
+    use ciborium::de::Error as E;
+    match e {
+        E::Io(_) => invalid!("not CBOR: the bytes end in the middle of a value"),
+        E::Syntax(at) => invalid!("not CBOR: malformed at byte {at}"),
+        E::Semantic(Some(at), m) => invalid!("not CBOR: byte {at}: {}", crate::limits::escape(&m)),
+        E::Semantic(None, m) => invalid!("not CBOR: {}", crate::limits::escape(&m)),
+        E::RecursionLimitExceeded => invalid!("not CBOR: nested too deeply"),
     }
 }
 

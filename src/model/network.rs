@@ -78,6 +78,7 @@ impl<B: Backend> Network<B> {
         kind: NetworkKind,
         init: &StreamPath,
     ) -> Result<Self> {
+        crate::limits::check_network(config, Some(genotype), kind, &network_field)?;
         check_spatial(config, kind)?;
         Self::build(dev, genotype, config, kind, &Init::Seeded(init.clone()))
     }
@@ -92,6 +93,7 @@ impl<B: Backend> Network<B> {
     ) -> Result<Self> {
         check_wiring(&genotype.normal, "normal")?;
         check_wiring(&genotype.reduce, "reduce")?;
+        crate::limits::check_network(config, Some(genotype), kind, &network_field)?;
         if config.layers == 0 || config.channels == 0 || config.in_channels == 0 {
             return Err(invalid!(
                 "network needs layers, channels and input channels > 0, got {config:?}"
@@ -382,6 +384,11 @@ fn check_wiring(cell: &CellGenotype, which: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// How [`crate::limits::check_network`] names a field here: `network channels`.
+fn network_field(field: &str) -> String {
+    format!("network {field}")
 }
 
 /// Each reduction halves an even size; the auxiliary head needs 8×8 to 10×10.

@@ -331,6 +331,7 @@ impl SearchConfig {
             score,
             holdout,
         };
+        crate::limits::check_search(&config)?;
         Ok(config)
     }
 }

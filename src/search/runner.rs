@@ -65,7 +65,8 @@ impl ContrastiveRunner {
             data.len(),
             config.subset,
             &mut subset_stream(config.seed).stream(),
-        )?;
+        )
+        .map_err(|e| invalid!("{}: {e}", config.subset.setting("subset")))?;
         let holdout = holdout_indices(data.len(), &indices, config.holdout, config.seed)?;
         Ok(ContrastiveRunner {
             backend: BackendKind::Cpu,

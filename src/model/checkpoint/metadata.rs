@@ -22,7 +22,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::model::NetworkConfig;
+use crate::model::{NetworkConfig, NetworkKind};
 
 /// The network kinds a checkpoint can name under the `network` key.
 pub const NETWORK_KINDS: [&str; 2] = ["eval", "search"];
@@ -71,12 +71,15 @@ pub fn read_network_metadata(
     let kind = get(file, meta, "network")?;
     if !NETWORK_KINDS.contains(&kind) {
         return Err(invalid!(
-            "{}: metadata 'network' is '{kind}', expected one of {NETWORK_KINDS:?}",
-            file.display()
+            "{}: metadata 'network' is '{}', expected one of {NETWORK_KINDS:?}",
+            file.display(),
+            crate::limits::escape(kind)
         ));
     }
     let genotype = Genotype::parse(get(file, meta, "genotype")?)
         .map_err(|e| invalid!("{}: metadata 'genotype': {e}", file.display()))?;
+    let eval = NetworkKind::Eval;
+    crate::limits::check_network(&config, Some(&genotype), eval, &metadata_key(file))?;
     Ok(NetworkMetadata {
         genotype,
         config,
@@ -91,19 +94,27 @@ pub fn read_config(file: &Path, meta: &BTreeMap<String, String>) -> Result<Netwo
         "false" | "False" => false,
         other => {
             return Err(invalid!(
-                "{}: metadata 'auxiliary' is '{other}', expected true or false",
-                file.display()
+                "{}: metadata 'auxiliary' is '{}', expected true or false",
+                file.display(),
+                crate::limits::escape(other)
             ));
         }
     };
-    Ok(NetworkConfig {
+    let config = NetworkConfig {
         channels: get_usize(file, meta, "channels")?,
         layers: get_usize(file, meta, "layers")?,
         classes: get_usize(file, meta, "classes")?,
         auxiliary,
         in_channels: get_usize(file, meta, "in_channels")?,
         image_size: get_usize(file, meta, "image_size")?,
-    })
+    };
+    crate::limits::check_network(&config, None, NetworkKind::Eval, &metadata_key(file))?;
+    Ok(config)
+}
+
+/// Names a field as `FILE: metadata 'key'`.
+fn metadata_key(file: &Path) -> impl Fn(&str) -> String + '_ {
+    move |key| format!("{}: metadata '{key}'", file.display())
 }
 
 fn get<'a>(file: &Path, meta: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str> {
@@ -116,8 +127,9 @@ fn get_usize(file: &Path, meta: &BTreeMap<String, String>, key: &str) -> Result<
     let text = get(file, meta, key)?;
     text.parse().map_err(|_| {
         invalid!(
-            "{}: metadata '{key}' is '{text}', expected a whole number",
-            file.display()
+            "{}: metadata '{key}' is '{}', expected a whole number",
+            file.display(),
+            crate::limits::escape(text)
         )
     })
 }

@@ -113,6 +113,7 @@ impl SearchConfig {
         }
         let mut config = Self::read_record(&record)?;
         config.strategy = super::tpe_keys::apply_strategy(&config.strategy, &strategy, source)?;
+        crate::limits::check_search(&config).map_err(|e| invalid!("{source}: {e}"))?;
         Ok(config)
     }
 }
