@@ -66,6 +66,10 @@ pub struct SearchArgs {
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
+    /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// The data kind recorded in the config: the spec without its path.
@@ -111,9 +115,17 @@ impl SearchArgs {
 
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, data) = args.config()?;
+    let (mut config, data) = args.config()?;
     if args.workers == 0 {
         return Err(crate::invalid!("--workers 0: need at least one worker"));
+    }
+    config.backend = args.backend.arithmetic()?;
+    if args.workers > 1 && args.backend != crate::backend::BackendKind::Cpu {
+        return Err(crate::invalid!(
+            "--backend {} with --workers {}: worker processes compute on the CPU reference only so far; use --workers 1",
+            args.backend,
+            args.workers
+        ));
     }
     let bars = (!args.quiet).then(Bars::new);
     let observer: &dyn SearchObserver = match &bars {
@@ -121,7 +133,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => &Silent,
     };
     let summary = if args.workers == 1 {
-        let runner = ContrastiveRunner::new(&config, data)?;
+        let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
         with_threads(args.threads, || {
             run_search(&args.out, &config, &runner, observer)
         })??
