@@ -19,6 +19,7 @@ pub mod show;
 pub mod study;
 pub mod train;
 pub mod verify;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::io::Write;

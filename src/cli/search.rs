@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::watch::{Mode, Watch};
 use super::write_out;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
@@ -18,7 +19,7 @@ use crate::genotype::Genotype;
 use crate::ledger::{Hash, TrialRecord};
 use crate::parallel::with_threads;
 use crate::search::config::{PRESET_NAMES, SearchConfig};
-use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
+use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
 #[derive(Debug, Args)]
@@ -93,17 +94,11 @@ impl SearchArgs {
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     let (config, data) = args.config()?;
     let runner = ContrastiveRunner::new(&config, data)?;
-    let bars = (!args.quiet).then(Bars::new);
-    let observer: &dyn SearchObserver = match &bars {
-        Some(b) => b,
-        None => &Silent,
-    };
+    let watch = Watch::new(Mode::for_stderr(args.quiet));
     let summary = with_threads(args.threads, || {
-        run_search(&args.out, &config, &runner, observer)
+        run_search(&args.out, &config, &runner, &watch)
     })??;
-    if let Some(b) = &bars {
-        b.finish();
-    }
+    watch.finish();
     let mut text = format!("head: {}\n", summary.head.to_hex());
     match summary.best() {
         Some((hash, t)) => text.push_str(&format!(
