@@ -45,10 +45,10 @@ def parse_genotype(text):
     return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
 
 
-def search_network(genotype, c, layers):
-    net = ref.NetworkCIFAR(c, 10, layers, False, genotype, 3)
+def search_network(genotype, c, layers, in_channels=3, out_dim=128):
+    net = ref.NetworkCIFAR(c, 10, layers, False, genotype, in_channels)
     c_prev = net.classifier.in_features
-    net.classifier = nn.Sequential(nn.Linear(c_prev, c_prev), nn.ReLU(), nn.Linear(c_prev, 128))
+    net.classifier = nn.Sequential(nn.Linear(c_prev, c_prev), nn.ReLU(), nn.Linear(c_prev, out_dim))
     return net
 
 

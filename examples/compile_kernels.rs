@@ -18,6 +18,26 @@ fn missing_entry(ptx: &str, k: &kernels::KernelSource) -> Option<&'static str> {
         .copied()
 }
 
+/// Evidence in the PTX that the options took effect: a kernel that writes
+/// no `fmaf` has no fused multiply-add (`--fmad=false`), and no kernel has an
+/// approximate division, square root or exponential (no fast math).
+fn arithmetic_violation(ptx: &str, k: &kernels::KernelSource) -> Option<String> {
+    if !k.full_source().contains("fmaf(") && ptx.contains("fma.rn.f32") {
+        return Some("a fused multiply-add the source never asked for".to_string());
+    }
+    [
+        "div.approx",
+        "div.full",
+        "sqrt.approx",
+        "ex2.approx",
+        "lg2.approx",
+        ".ftz.",
+    ]
+    .iter()
+    .find(|op| ptx.contains(**op))
+    .map(|op| format!("an instruction the options forbid ({op})"))
+}
+
 fn main() {
     let required = std::env::var("CSNAS_REQUIRE_NVRTC").is_ok_and(|v| v == "1");
     if let Err(e) = cuda::probe_nvrtc() {
@@ -34,6 +54,11 @@ fn main() {
                     "FAIL kernels/{}.cu: no entry point {entry} in the PTX",
                     k.name
                 );
+            }
+            Ok(ptx) if arithmetic_violation(&ptx, k).is_some() => {
+                failed += 1;
+                let why = arithmetic_violation(&ptx, k).unwrap_or_default();
+                eprintln!("FAIL kernels/{}.cu: the PTX has {why}", k.name);
             }
             Ok(ptx) => println!(
                 "ok   kernels/{}.cu  ({} entry points, {} bytes of PTX)",

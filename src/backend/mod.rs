@@ -16,6 +16,8 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
+pub mod cuda_plan;
+
 #[cfg(feature = "cuda")]
 #[path = "cuda/mod.rs"]
 pub mod cuda;

@@ -64,6 +64,21 @@ fn relu_should_match_reference_backend() {
                 k::relu_backward_f32(xf.as_ptr(), dyf.as_ptr(), dx_ptr, n)
             });
             assert_bits(&format!("relu_backward_f32 {s:?}"), &dx, &dxw);
+            // Masked forms: same y, and the byte mask gives the same dx.
+            let (mut ym, mut mask) = (vec![f32::NAN; xf.len()], vec![7u8; xf.len()]);
+            let (ymp, mp) = (ym.as_mut_ptr(), mask.as_mut_ptr());
+            k::launch(g, t, || unsafe {
+                k::relu_forward_mask_f32(xf.as_ptr(), ymp, mp, n)
+            });
+            assert_bits(&format!("relu_forward_mask_f32 {s:?}"), &ym, &yw);
+            let mut dxm = vec![f32::NAN; xf.len()];
+            let dxmp = dxm.as_mut_ptr();
+            k::launch(g, t, || unsafe {
+                k::relu_backward_mask_f32(mask.as_ptr(), dyf.as_ptr(), dxmp, n)
+            });
+            let (_, cpu_mask) = relu::relu_forward_masked(&x);
+            let dxmw = flat(&relu::relu_backward_masked(&cpu_mask, &dy));
+            assert_bits(&format!("relu_backward_mask_f32 {s:?}"), &dxm, &dxmw);
         }
     }
 }

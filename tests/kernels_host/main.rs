@@ -13,6 +13,9 @@
 //! vacuously, except in CI (`CSNAS_REQUIRE_HOST_KERNELS=1`), where that fails.
 
 mod common;
+mod conv;
 mod elementwise;
+mod gemm;
+mod losses;
 mod norm_pool;
 mod registry;

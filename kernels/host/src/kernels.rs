@@ -106,6 +106,46 @@ kernels! {
     "relu.cu":
     fn relu_forward_f32(x: *const f32, y: *mut f32, n: u64);
     fn relu_backward_f32(x: *const f32, dy: *const f32, dx: *mut f32, n: u64);
+    fn relu_forward_mask_f32(x: *const f32, y: *mut f32, mask: *mut u8, n: u64);
+    fn relu_backward_mask_f32(mask: *const u8, dy: *const f32, dx: *mut f32, n: u64);
     "sgd.cu":
     fn sgd_step_f32(param: *mut f32, grad: *const f32, buf: *mut f32, wd: f32, mu: f32, keep: f32, neg_lr: f32, has_wd: i32, has_momentum: i32, first_step: i32, nesterov: i32, n: u64);
+    "clip_grad_norm.cu":
+    fn clip_sumsq_f32(g: *const f32, n: u64, out: *mut f32, slot: u64);
+    fn clip_coef_f32(sq: *const f32, tensors: u64, max_norm: f32, eps6: f32, out: *mut f32);
+    fn scale_by_f32(g: *mut f32, coef: f32, n: u64);
+    fn clip_sumsq_block_f32(g: *const f32, n: u64, out: *mut f32, slot: u64);
+    "conv2d.cu":
+    fn conv2d_forward_exact_f32(x: *const f32, w: *const f32, y: *mut f32, g: ConvGeom);
+    fn conv2d_backward_data_exact_f32(dy: *const f32, w: *const f32, dx: *mut f32, g: ConvGeom);
+    fn conv2d_backward_filter_exact_f32(x: *const f32, dy: *const f32, dw: *mut f32, g: ConvGeom);
+    "crop.cu":
+    fn crop_f32(src: *const f32, dst: *mut f32, planes: u64, h: u64, w: u64, y0: u64, x0: u64, oh: u64, ow: u64);
+    fn add_crop_into_f32(dst: *mut f32, src: *const f32, planes: u64, h: u64, w: u64, y0: u64, x0: u64, oh: u64, ow: u64);
+    "cross_entropy.cu":
+    fn cross_entropy_rows_f32(x: *const f32, labels: *const u64, probs: *mut f32, row_loss: *mut f32, n: u64, k: u64, eps: f32, one_minus_eps: f32, eps_over_k: f32);
+    fn cross_entropy_backward_f32(probs: *const f32, labels: *const u64, dx: *mut f32, n: u64, k: u64, on: f32, off: f32, scale: f32);
+    "elementary.cu":
+    fn exp_f32(x: *const f32, y: *mut f32, n: u64);
+    fn log_f32(x: *const f32, y: *mut f32, n: u64);
+    "gemm.cu":
+    fn gemm_exact_f32(a: *const f32, la: MatLayout, b: *const f32, lb: MatLayout, c: *mut f32, accumulate: i32);
+    "linear.cu":
+    fn linear_bias_f32(y: *mut f32, b: *const f32, rows: u64, cols: u64);
+    fn column_sum_f32(m: *const f32, out: *mut f32, rows: u64, cols: u64);
+    "nt_xent.cu":
+    fn nt_xent_sim_f32(zh: *const f32, sim: *mut f32, rows: u64, d: u64, tau: f32);
+    fn nt_xent_rows_f32(sim: *const f32, probs: *mut f32, row_loss: *mut f32, rows: u64);
+    fn nt_xent_grad_f32(probs: *const f32, g: *mut f32, rows: u64, scale: f32);
+    fn nt_xent_dzhat_f32(g: *const f32, zh: *const f32, dzh: *mut f32, rows: u64, d: u64, tau: f32);
+    "pirl_nce.cu":
+    fn pirl_bank_units_f32(sums: *const f32, count: f32, units: *mut f32, size: u64, d: u64, eps: f32);
+    fn pirl_logits_f32(xh: *const f32, units: *const f32, indices: *const u64, negatives: *const u64, scores: *mut f32, b: u64, k: u64, d: u64, tau: f32);
+    fn nce_rows_f32(scores: *const f32, probs: *mut f32, row_loss: *mut f32, rows: u64, cols: u64);
+    fn pirl_dhat_f32(probs: *const f32, units: *const f32, indices: *const u64, negatives: *const u64, dhat: *mut f32, b: u64, k: u64, d: u64, scale: f32, tau: f32);
+    fn pirl_bank_update_f32(sums: *mut f32, indices: *const u64, features: *const f32, b: u64, d: u64, keep: f32);
+    "rows.cu":
+    fn rows_normalize_f32(x: *const f32, xhat: *mut f32, norms: *mut f32, rows: u64, d: u64, eps: f32);
+    fn rows_normalize_backward_f32(xhat: *const f32, norms: *const f32, dxhat: *const f32, dx: *mut f32, rows: u64, d: u64, eps: f32);
+    fn sum_div_f32(v: *const f32, n: u64, divisor: f32, out: *mut f32);
 }

@@ -6,6 +6,13 @@
 //! still checks that every file in `kernels/` is registered here. One
 //! greppable `include_str!` line per kernel: `grep -n include_str` lists them.
 
+/// `kernels/libm.cuh`: the exact-mode elementary functions (libm's
+/// algorithms), pulled into a kernel by its `#include "libm.cuh"` line.
+pub const LIBM_CUH: &str = include_str!("../../../kernels/libm.cuh");
+
+/// The line a kernel uses to pull in [`LIBM_CUH`].
+const LIBM_INCLUDE: &str = "#include \"libm.cuh\"";
+
 /// One NVRTC compilation unit.
 #[derive(Clone, Copy, Debug)]
 pub struct KernelSource {
@@ -17,6 +24,30 @@ pub struct KernelSource {
     pub source: &'static str,
     /// The `extern "C"` entry points the file defines.
     pub entry_points: &'static [&'static str],
+}
+
+impl KernelSource {
+    /// The text NVRTC compiles: the source with its `#include "libm.cuh"`
+    /// line replaced by that header's text (NVRTC gets no include path, so
+    /// the binary needs no source tree at run time). The host build (g++)
+    /// resolves the same include from `kernels/`.
+    pub fn full_source(&self) -> String {
+        if self.source.lines().any(|l| l.trim() == LIBM_INCLUDE) {
+            self.source
+                .lines()
+                .map(|l| {
+                    if l.trim() == LIBM_INCLUDE {
+                        LIBM_CUH
+                    } else {
+                        l
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            self.source.to_string()
+        }
+    }
 }
 
 /// NVRTC options for every kernel (DESIGN 3.1.4):
@@ -56,10 +87,38 @@ pub const KERNELS: &[KernelSource] = &[
         ],
     },
     KernelSource {
+        name: "clip_grad_norm",
+        rust_op: "train::sgd (clip_grad_norm)",
+        source: include_str!("../../../kernels/clip_grad_norm.cu"),
+        entry_points: &["clip_sumsq_f32", "clip_coef_f32", "scale_by_f32"],
+    },
+    KernelSource {
         name: "concat",
         rust_op: "ops::concat",
         source: include_str!("../../../kernels/concat.cu"),
         entry_points: &["copy_channels_f32"],
+    },
+    KernelSource {
+        name: "conv2d",
+        rust_op: "ops::conv2d (exact mode)",
+        source: include_str!("../../../kernels/conv2d.cu"),
+        entry_points: &[
+            "conv2d_forward_exact_f32",
+            "conv2d_backward_data_exact_f32",
+            "conv2d_backward_filter_exact_f32",
+        ],
+    },
+    KernelSource {
+        name: "crop",
+        rust_op: "model::primitives (factorized reduce shift)",
+        source: include_str!("../../../kernels/crop.cu"),
+        entry_points: &["crop_f32", "add_crop_into_f32"],
+    },
+    KernelSource {
+        name: "cross_entropy",
+        rust_op: "train::cross_entropy",
+        source: include_str!("../../../kernels/cross_entropy.cu"),
+        entry_points: &["cross_entropy_rows_f32", "cross_entropy_backward_f32"],
     },
     KernelSource {
         name: "drop_path",
@@ -68,12 +127,53 @@ pub const KERNELS: &[KernelSource] = &[
         entry_points: &["drop_path_f32"],
     },
     KernelSource {
+        name: "elementary",
+        rust_op: "real (libm expf, logf)",
+        source: include_str!("../../../kernels/elementary.cu"),
+        entry_points: &["exp_f32", "log_f32"],
+    },
+    KernelSource {
+        name: "gemm",
+        rust_op: "ops::gemm (exact mode)",
+        source: include_str!("../../../kernels/gemm.cu"),
+        entry_points: &["gemm_exact_f32"],
+    },
+    KernelSource {
         name: "global_avg_pool",
         rust_op: "ops::global_avg_pool",
         source: include_str!("../../../kernels/global_avg_pool.cu"),
         entry_points: &[
             "global_avg_pool_forward_f32",
             "global_avg_pool_backward_f32",
+        ],
+    },
+    KernelSource {
+        name: "linear",
+        rust_op: "ops::linear (bias, bias gradient)",
+        source: include_str!("../../../kernels/linear.cu"),
+        entry_points: &["linear_bias_f32", "column_sum_f32"],
+    },
+    KernelSource {
+        name: "nt_xent",
+        rust_op: "train::nt_xent",
+        source: include_str!("../../../kernels/nt_xent.cu"),
+        entry_points: &[
+            "nt_xent_sim_f32",
+            "nt_xent_rows_f32",
+            "nt_xent_grad_f32",
+            "nt_xent_dzhat_f32",
+        ],
+    },
+    KernelSource {
+        name: "pirl_nce",
+        rust_op: "train::pirl_nce",
+        source: include_str!("../../../kernels/pirl_nce.cu"),
+        entry_points: &[
+            "pirl_bank_units_f32",
+            "pirl_logits_f32",
+            "nce_rows_f32",
+            "pirl_dhat_f32",
+            "pirl_bank_update_f32",
         ],
     },
     KernelSource {
@@ -91,7 +191,22 @@ pub const KERNELS: &[KernelSource] = &[
         name: "relu",
         rust_op: "ops::relu",
         source: include_str!("../../../kernels/relu.cu"),
-        entry_points: &["relu_forward_f32", "relu_backward_f32"],
+        entry_points: &[
+            "relu_forward_f32",
+            "relu_backward_f32",
+            "relu_forward_mask_f32",
+            "relu_backward_mask_f32",
+        ],
+    },
+    KernelSource {
+        name: "rows",
+        rust_op: "train::rows (normalize_rows, means)",
+        source: include_str!("../../../kernels/rows.cu"),
+        entry_points: &[
+            "rows_normalize_f32",
+            "rows_normalize_backward_f32",
+            "sum_div_f32",
+        ],
     },
     KernelSource {
         name: "sgd",

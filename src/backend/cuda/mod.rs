@@ -90,7 +90,7 @@ pub fn compile_kernel(kernel: &kernels::KernelSource) -> Result<String> {
         name: Some(format!("{}.cu", kernel.name)),
         ..Default::default()
     };
-    match cudarc::nvrtc::compile_ptx_with_opts(kernel.source, opts) {
+    match cudarc::nvrtc::compile_ptx_with_opts(kernel.full_source(), opts) {
         Ok(ptx) => Ok(ptx.to_src()),
         Err(CompileError::CompileError { log, .. }) => Err(Error::CheckFailed(format!(
             "kernels/{}.cu: NVRTC compile error:\n{}",
