@@ -50,7 +50,8 @@ struct Tally {
     /// Trials finished by this process (the ETA's sample).
     ran: usize,
     since: Instant,
-    trial_started: Instant,
+    /// Start of each trial still running (several with workers in parallel).
+    started: std::collections::BTreeMap<u64, Instant>,
     best: Option<(u64, f64)>,
 }
 
@@ -90,7 +91,7 @@ impl Watch {
                 done: 0,
                 ran: 0,
                 since: now,
-                trial_started: now,
+                started: Default::default(),
                 best: None,
             }),
             bars,
@@ -147,7 +148,9 @@ impl SearchObserver for Watch {
     }
 
     fn trial_started(&self, index: usize, _genotype: &Genotype) {
-        self.tally.lock().expect("tally lock").trial_started = Instant::now();
+        let mut t = self.tally.lock().expect("tally lock");
+        t.started.insert(index as u64, Instant::now());
+        drop(t);
         if let Some((search, trial, _)) = &self.bars {
             search.set_message(format!("trial {index}"));
             trial.set_position(0);
@@ -172,7 +175,8 @@ impl SearchObserver for Watch {
         {
             t.best = Some((record.index, o));
         }
-        let seconds = t.trial_started.elapsed().as_secs_f64();
+        let started = t.started.remove(&record.index).unwrap_or(t.since);
+        let seconds = started.elapsed().as_secs_f64();
         let per_trial = t.since.elapsed().as_secs_f64() / t.ran as f64;
         let left = t.total.saturating_sub(t.done);
         let eta = Some(per_trial * left as f64);
