@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::watch::{Mode, Watch};
 use super::write_out;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
@@ -21,7 +22,7 @@ use crate::search::config::{PRESET_NAMES, SearchConfig};
 use crate::search::driver::run_search_on;
 use crate::search::executor::WorkDir;
 use crate::search::executor::local::LocalWorkers;
-use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
+use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
 #[derive(Debug, Args)]
@@ -127,11 +128,8 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             args.workers
         ));
     }
-    let bars = (!args.quiet).then(Bars::new);
-    let observer: &dyn SearchObserver = match &bars {
-        Some(b) => b,
-        None => &Silent,
-    };
+    let watch = Watch::new(Mode::for_stderr(args.quiet));
+    let observer: &dyn SearchObserver = &watch;
     let summary = if args.workers == 1 {
         let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
         with_threads(args.threads, || {
@@ -151,9 +149,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         };
         run_search_on(&args.out, &config, &workers, observer)?
     };
-    if let Some(b) = &bars {
-        b.finish();
-    }
+    watch.finish();
     let mut text = format!("head: {}\n", summary.head.to_hex());
     match summary.best() {
         Some((hash, t)) => text.push_str(&format!(
