@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::watch::{Mode, Watch};
 use super::write_out;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
@@ -22,7 +23,7 @@ use crate::search::driver::run_search_on;
 use crate::search::executor::WorkDir;
 use crate::search::executor::local::LocalWorkers;
 use crate::search::executor::slurm::SlurmArrays;
-use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
+use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
 #[derive(Debug, Args)]
@@ -129,11 +130,8 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     if args.workers == 0 {
         return Err(crate::invalid!("--workers 0: need at least one worker"));
     }
-    let bars = (!args.quiet).then(Bars::new);
-    let observer: &dyn SearchObserver = match &bars {
-        Some(b) => b,
-        None => &Silent,
-    };
+    let watch = Watch::new(Mode::for_stderr(args.quiet));
+    let observer: &dyn SearchObserver = &watch;
     let exe = match &args.csnas_bin {
         Some(p) => p.clone(),
         None => std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,
@@ -168,9 +166,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         };
         run_search_on(&args.out, &config, &workers, observer)?
     };
-    if let Some(b) = &bars {
-        b.finish();
-    }
+    watch.finish();
     let mut text = format!("head: {}\n", summary.head.to_hex());
     match summary.best() {
         Some((hash, t)) => text.push_str(&format!(
