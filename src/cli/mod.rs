@@ -18,7 +18,9 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod trial;
 pub mod verify;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -52,6 +54,8 @@ pub enum Command {
     Study(study::StudyArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
+    /// Run one trial of a search from its spec file (what search workers run).
+    Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
@@ -89,6 +93,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 }
 
 /// Runs one parsed command, writing its output to `out`.
+/// Parses `--backend` (`cpu`, `cuda`, `cuda:N`) for every command that computes.
+pub(crate) fn parse_backend(s: &str) -> std::result::Result<crate::backend::BackendKind, String> {
+    s.parse::<crate::backend::BackendKind>()
+        .map_err(|e| e.to_string())
+}
+
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
@@ -99,6 +109,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Study(args) => study::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Train(args) => train::run(args, out),
+        Command::Trial(args) => trial::run(args, out),
         Command::Predict(args) => predict::run(args, out),
         Command::Verify(args) => verify::run(args, out),
         Command::Bench(args) => bench::run(args, out),

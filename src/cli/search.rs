@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::watch::{Mode, Watch};
 use super::write_out;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
@@ -18,7 +19,11 @@ use crate::genotype::Genotype;
 use crate::ledger::{Hash, TrialRecord};
 use crate::parallel::with_threads;
 use crate::search::config::{PRESET_NAMES, SearchConfig};
-use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
+use crate::search::driver::run_search_on;
+use crate::search::executor::WorkDir;
+use crate::search::executor::local::LocalWorkers;
+use crate::search::executor::slurm::SlurmArrays;
+use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
 #[derive(Debug, Args)]
@@ -40,7 +45,34 @@ pub struct SearchArgs {
     /// Master seed of every random draw.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Worker threads (0 = all cores); results are identical for any count.
+    /// Trials proposed at once, K (overrides the config file's `batch`): the K
+    /// proposals follow from the log at the batch's start, so up to K workers
+    /// train side by side; part of the search's identity. Default 1 (sequential).
+    #[arg(long, value_name = "K")]
+    pub batch: Option<usize>,
+    /// Where trials run: `local` (this machine: in this process with one
+    /// worker, else `--workers` processes) or `slurm` (one `sbatch --array`
+    /// job per batch; the log's folder must be on storage the nodes share).
+    #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
+    pub executor: String,
+    /// An option passed to `sbatch` as it is (repeatable), e.g.
+    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`.
+    #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
+    pub sbatch: Vec<String>,
+    /// With `--executor slurm`: how many times a batch's tasks that ended
+    /// without a result (failed, cancelled, pre-empted) are submitted again.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retries: usize,
+    /// With `--executor slurm`: the csnas binary the tasks run, as the nodes
+    /// see it (default: this binary's path).
+    #[arg(long, value_name = "PATH")]
+    pub csnas_bin: Option<PathBuf>,
+    /// Trials run at once (at most `--batch` are useful); the log is the same
+    /// for any count.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: usize,
+    /// Threads per worker (0 = the cores divided among the workers; with
+    /// `--executor slurm`, 1 per task); results are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// No progress bars.
@@ -49,6 +81,10 @@ pub struct SearchArgs {
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
+    /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// The data kind recorded in the config: the spec without its path.
@@ -80,6 +116,9 @@ impl SearchArgs {
         if let Some(t) = self.trials {
             config.trials = crate::limits::TRIALS.check("--trials", t)?;
         }
+        if let Some(k) = self.batch {
+            config.batch = k;
+        }
         crate::limits::check_search(&config)
             .map_err(|e| crate::invalid!("--data {}: {e}", self.data))?;
         config.validate().map_err(|e| {
@@ -91,19 +130,58 @@ impl SearchArgs {
 
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, data) = args.config()?;
-    let runner = ContrastiveRunner::new(&config, data)?;
-    let bars = (!args.quiet).then(Bars::new);
-    let observer: &dyn SearchObserver = match &bars {
-        Some(b) => b,
-        None => &Silent,
-    };
-    let summary = with_threads(args.threads, || {
-        run_search(&args.out, &config, &runner, observer)
-    })??;
-    if let Some(b) = &bars {
-        b.finish();
+    let (mut config, data) = args.config()?;
+    if args.workers == 0 {
+        return Err(crate::invalid!("--workers 0: need at least one worker"));
     }
+    config.backend = args.backend.arithmetic()?;
+    if (args.workers > 1 || args.executor == "slurm")
+        && args.backend != crate::backend::BackendKind::Cpu
+    {
+        return Err(crate::invalid!(
+            "--backend {} with worker processes (--workers {}, --executor {}): workers compute on the CPU reference only so far; use --workers 1",
+            args.backend,
+            args.workers,
+            args.executor
+        ));
+    }
+    let watch = Watch::new(Mode::for_stderr(args.quiet));
+    let observer: &dyn SearchObserver = &watch;
+    let exe = match &args.csnas_bin {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,
+    };
+    let summary = if args.executor == "slurm" {
+        let slurm = SlurmArrays {
+            exe,
+            threads: args.threads.max(1),
+            data: args.data.clone(),
+            work: WorkDir::of_log(&args.out)?,
+            options: args.sbatch.clone(),
+            retries: args.retries,
+            poll: std::time::Duration::from_millis(500),
+        };
+        run_search_on(&args.out, &config, &slurm, observer)?
+    } else if args.workers == 1 {
+        let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
+        with_threads(args.threads, || {
+            run_search(&args.out, &config, &runner, observer)
+        })??
+    } else {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = LocalWorkers {
+            exe,
+            workers: args.workers,
+            threads: match args.threads {
+                0 => (cores / args.workers).max(1),
+                t => t,
+            },
+            data: args.data.clone(),
+            work: WorkDir::of_log(&args.out)?,
+        };
+        run_search_on(&args.out, &config, &workers, observer)?
+    };
+    watch.finish();
     let mut text = format!("head: {}\n", summary.head.to_hex());
     match summary.best() {
         Some((hash, t)) => text.push_str(&format!(

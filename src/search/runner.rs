@@ -10,8 +10,12 @@
 
 use std::path::Path;
 
-use super::config::{SearchConfig, Strategy, config_differences};
-use super::tpe::{propose, propose_random, random_stream};
+pub use super::batch::proposal;
+use super::config::{SearchConfig, Strategy};
+use super::driver::run_search_on;
+use super::executor::InProcess;
+use super::tpe::random_stream;
+use crate::backend::{Backend, BackendKind, OnBackend};
 use crate::data::Dataset;
 use crate::data::batch::subset;
 use crate::error::Result;
@@ -19,8 +23,8 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
 use crate::rng::StreamPath;
-use crate::train::label_free::{Score, run_scored};
-use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
+use crate::train::label_free::{Score, run_scored_on};
+use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive_on};
 
 /// Trains one proposed genotype. `Sync` so a search can run inside a thread pool.
 pub trait TrialRunner: Sync {
@@ -34,10 +38,12 @@ pub trait TrialRunner: Sync {
     ) -> Result<TrialOutcome>;
 }
 
-/// The real runner: [`run_contrastive`] on the config's unlabelled subset,
+/// The real runner: [`run_contrastive_on`] on the config's unlabelled subset,
 /// then, with held-out images configured, the label-free scores
-/// ([`run_scored`]: the same training, bit for bit).
+/// ([`run_scored_on`]: the same training, bit for bit), on the backend it
+/// was given (the CPU reference unless [`ContrastiveRunner::on_backend`]).
 pub struct ContrastiveRunner {
+    backend: BackendKind,
     spec: ContrastiveSpec,
     data: Dataset,
     indices: Vec<usize>,
@@ -66,12 +72,19 @@ impl ContrastiveRunner {
         .map_err(|e| invalid!("{}: {e}", config.subset.setting("subset")))?;
         let holdout = holdout_indices(data.len(), &indices, config.holdout, config.seed)?;
         Ok(ContrastiveRunner {
+            backend: BackendKind::Cpu,
             spec: config.spec.clone(),
             data,
             indices,
             holdout,
             views: holdout_stream(config.seed).child("views"),
         })
+    }
+
+    /// Runs every trial on `backend` instead of the CPU reference.
+    pub fn on_backend(mut self, backend: BackendKind) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// The unlabelled images trials train on.
@@ -129,25 +142,48 @@ impl TrialRunner for ContrastiveRunner {
         root: &StreamPath,
         progress: Progress<'_>,
     ) -> Result<TrialOutcome> {
-        if self.holdout.is_empty() {
-            return run_contrastive(
-                genotype,
-                &self.spec,
-                &self.data,
-                &self.indices,
-                root,
-                progress,
-            );
-        }
-        run_scored(
+        self.backend.run(TrialJob {
+            runner: self,
             genotype,
-            &self.spec,
-            &self.data,
-            &self.indices,
-            &self.holdout,
-            &self.views,
             root,
             progress,
+        })
+    }
+}
+
+/// One trial of a [`ContrastiveRunner`] on the opened backend.
+struct TrialJob<'a, 'p> {
+    runner: &'a ContrastiveRunner,
+    genotype: &'a Genotype,
+    root: &'a StreamPath,
+    progress: Progress<'p>,
+}
+
+impl OnBackend for TrialJob<'_, '_> {
+    type Output = TrialOutcome;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<TrialOutcome> {
+        let r = self.runner;
+        if r.holdout.is_empty() {
+            return run_contrastive_on(
+                dev,
+                self.genotype,
+                &r.spec,
+                &r.data,
+                &r.indices,
+                self.root,
+                self.progress,
+            );
+        }
+        run_scored_on(
+            dev,
+            self.genotype,
+            &r.spec,
+            &r.data,
+            &r.indices,
+            &r.holdout,
+            &r.views,
+            self.root,
+            self.progress,
         )
     }
 }
@@ -160,15 +196,6 @@ pub fn subset_stream(seed: u64) -> StreamPath {
 /// The root of every draw of trial `t`'s training: `seed/trial/<t>`.
 pub fn trial_root(seed: u64, t: usize) -> StreamPath {
     StreamPath::root(seed).at("trial", t as u64)
-}
-
-/// The choices proposed for trial `t` after `history` (earlier trials'
-/// choices and objectives): a pure function, no training.
-pub fn proposal(config: &SearchConfig, history: &[(Vec<usize>, f64)], t: usize) -> Vec<usize> {
-    match &config.strategy {
-        Strategy::Random => propose_random(&config.space, t, config.seed),
-        Strategy::Tpe(s) => propose(&config.space, history, t, config.seed, s),
-    }
 }
 
 /// The streams trial `t` draws from, as recorded: its proposal's stream and
@@ -315,60 +342,19 @@ impl SearchSummary {
     }
 }
 
-/// Runs (or resumes) the search `config` with its log in `dir`. A log
-/// already in `dir` must have been started with exactly this config (else an
-/// `Invalid` error listing what differs); its trials are kept and the search
-/// continues after them.
+/// Runs (or resumes, or grows) the search `config` with its log in `dir`,
+/// each trial in this process with `runner`: [`run_search_on`] with the
+/// [`InProcess`] executor. A log already in `dir` must hold this search
+/// (its config record may differ only in `trials`, else an `Invalid` error
+/// lists what differs); its trials are kept and the search continues after
+/// them.
 pub fn run_search(
     dir: &Path,
     config: &SearchConfig,
     runner: &dyn TrialRunner,
     observer: &dyn SearchObserver,
 ) -> Result<SearchSummary> {
-    config.validate()?;
-    let record = config.to_record();
-    let mut ledger = if dir.join("HEAD").exists() {
-        Ledger::open(dir)?
-    } else {
-        Ledger::create(dir, &record)?
-    };
-    let (_, logged, mut trials) = read_log(&ledger)?;
-    if logged != record {
-        return Err(invalid!(
-            "{} holds a search with a different config: {}",
-            dir.display(),
-            config_differences(&logged, &record).join("; ")
-        ));
-    }
-    let mut history: Vec<(Vec<usize>, f64)> = Vec::with_capacity(config.trials);
-    for (h, t) in &trials {
-        config.space.decode(&history_entry(t).0).map_err(|e| {
-            invalid!(
-                "{}: record {} (trial {}): {e}",
-                dir.display(),
-                h.to_hex(),
-                t.index
-            )
-        })?;
-        history.push(history_entry(t));
-    }
-    observer.resumed(trials.len(), config.trials);
-    for t in trials.len()..config.trials {
-        let choices = proposal(config, &history, t);
-        let genotype = config.space.decode(&choices)?;
-        observer.trial_started(t, &genotype);
-        let mut progress = |e, b, n, l| observer.trial_progress(e, b, n, l);
-        let outcome = runner.run(t, &genotype, &trial_root(config.seed, t), &mut progress)?;
-        let rec = trial_record(config, t, ledger.head(), &choices, &genotype, &outcome);
-        let hash = ledger.append(&rec)?;
-        observer.trial_finished(&rec, &hash);
-        history.push(history_entry(&rec));
-        trials.push((hash, rec));
-    }
-    Ok(SearchSummary {
-        head: ledger.head(),
-        trials,
-    })
+    run_search_on(dir, config, &InProcess { runner }, observer)
 }
 
 #[cfg(test)]
