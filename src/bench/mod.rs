@@ -122,6 +122,17 @@ impl OnBackend for Here<'_> {
     }
 }
 
+/// The flops of one training step of `cfg`'s network, counted by running
+/// one step on the CPU reference wrapped in [`flops::Counting`] (the count
+/// depends only on the shapes, not on the device or the thread count).
+pub fn count_flops(cfg: &StepConfig) -> Result<flops::FlopCount> {
+    let dev = flops::Counting::new(crate::backend::cpu::Cpu::<f32>::new());
+    let mut bench = BenchStep::new_on(&dev, cfg)?;
+    dev.reset();
+    bench.step()?;
+    Ok(dev.count())
+}
+
 /// [`run_at`] in the current thread pool, on `dev`.
 fn run_here<B: Backend<Elem = f32>>(
     dev: &B,

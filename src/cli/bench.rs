@@ -10,10 +10,12 @@ use std::io::Write;
 use clap::Args;
 
 use super::write_out;
+use crate::bench::flops::{FlopCount, FmaPeak, detect_peak};
 use crate::bench::{self, Repetitions, StepConfig, ThreadReport};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
+use crate::ops::profile::OpClass;
 
 /// Arguments of `csnas bench`.
 #[derive(Debug, Args)]
@@ -52,6 +54,12 @@ pub struct BenchArgs {
     /// Print JSON (one object) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Clock of one core in GHz for the FMA peak (default: `cpu MHz` of /proc/cpuinfo).
+    #[arg(long, value_name = "GHZ")]
+    pub clock_ghz: Option<f64>,
+    /// Vector FMA units per core for the FMA peak.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub fma_units: usize,
     /// Where to run: cpu (the reference), cuda or cuda:N.
     #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
     pub backend: crate::backend::BackendKind,
@@ -80,16 +88,78 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> Result<()> {
         reps: args.reps,
         profile: !args.no_profile,
     };
+    if args
+        .clock_ghz
+        .is_some_and(|g| !(g.is_finite() && g > 0.0 && g < 100.0))
+    {
+        return Err(invalid!(
+            "--clock-ghz must be a clock in GHz, above 0 and below 100"
+        ));
+    }
+    if !(1..=16).contains(&args.fma_units) {
+        return Err(invalid!(
+            "--fma-units must be 1 to 16 (got {})",
+            args.fma_units
+        ));
+    }
+    let limit = Limit {
+        flops: bench::count_flops(&cfg)?,
+        peak: detect_peak(args.clock_ghz, Some(args.fma_units)),
+    };
     let mut reports = Vec::new();
     for &t in &args.threads {
         reports.push(bench::run_at_on(args.backend, &cfg, t, &reps)?);
     }
     let text = if args.json {
-        json(&args, &cfg, &reports)
+        json(&args, &cfg, &reports, &limit)
     } else {
-        table(&args, &cfg, &reports)
+        table(&args, &cfg, &reports, &limit)
     };
     write_out(out, &text)
+}
+
+/// The step's flops and the machine's FMA peak (`crate::bench::flops`).
+struct Limit {
+    flops: FlopCount,
+    peak: Option<FmaPeak>,
+}
+
+impl Limit {
+    /// Achieved GFLOP/s of a step taking `secs`.
+    fn gflops(&self, secs: f64) -> f64 {
+        self.flops.total() as f64 / secs / 1e9
+    }
+
+    /// Share of the FMA peak of `threads` cores.
+    fn peak_share(&self, secs: f64, threads: usize) -> Option<f64> {
+        self.peak
+            .as_ref()
+            .map(|p| self.gflops(secs) / p.gflops(threads))
+    }
+
+    /// Per op class: (name, share of the step's flops, GFLOP/s while in that
+    /// class), from the report's time shares.
+    fn by_class(&self, r: &ThreadReport) -> Vec<(&'static str, f64, Option<f64>)> {
+        let total = self.flops.total().max(1) as f64;
+        let step = r.step_median.as_secs_f64();
+        let rate = |flops: u64, name: &str| {
+            r.op_shares
+                .iter()
+                .find(|(n, _)| *n == name)
+                .filter(|(_, share)| *share > 0.0)
+                .map(|(_, share)| flops as f64 / (share * step) / 1e9)
+        };
+        let mut out: Vec<_> = OpClass::ALL
+            .iter()
+            .map(|&c| {
+                let f = self.flops.class(c);
+                (c.name(), f as f64 / total, rate(f, c.name()))
+            })
+            .collect();
+        let o = self.flops.other;
+        out.push(("other", o as f64 / total, rate(o, "other")));
+        out
+    }
 }
 
 /// Whether every thread count computed the same loss bits.
@@ -98,7 +168,7 @@ fn same_losses(reports: &[ThreadReport]) -> bool {
     reports.windows(2).all(|w| bits(&w[0]) == bits(&w[1]))
 }
 
-fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String {
+fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport], limit: &Limit) -> String {
     let mut s = format!(
         "search network {} C={} layers={} batch={} ({} images × 2 views) {}×{}; warm-up {}, reps {}\n",
         args.genotype,
@@ -111,20 +181,35 @@ fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String
         args.warmup,
         args.reps
     );
-    s += "threads  step median  (min..max)          fwd+bwd  images/s  peak RSS\n";
+    s += &format!(
+        "flops per step: {:.3} GFLOP (counted from the op shapes; multiply-add = 2)\n",
+        limit.flops.total() as f64 / 1e9
+    );
+    match &limit.peak {
+        Some(p) => s += &format!("FMA peak (f32): {p}\n"),
+        None => s += "FMA peak (f32): unknown (no /proc/cpuinfo clock; give --clock-ghz)\n",
+    }
+    s +=
+        "threads  step median  (min..max)          fwd+bwd  images/s  peak RSS  GFLOP/s  of peak\n";
     for r in reports {
         let peak = r.peak_rss_kib.map_or("n/a".to_owned(), |k| {
             format!("{:.1} MiB", k as f64 / 1024.0)
         });
+        let secs = r.step_median.as_secs_f64();
+        let share = limit
+            .peak_share(secs, r.threads)
+            .map_or("n/a".to_owned(), |v| format!("{:.1}%", 100.0 * v));
         s += &format!(
-            "{:>7}  {:>9.1} ms  ({:.1}..{:.1} ms)  {:>7.1} ms  {:>8.1}  {}\n",
+            "{:>7}  {:>9.1} ms  ({:.1}..{:.1} ms)  {:>7.1} ms  {:>8.1}  {}  {:>7.2}  {}\n",
             r.threads,
             ms(r.step_median),
             ms(r.step_min),
             ms(r.step_max),
             ms(r.forward_backward_median),
             r.images_per_s,
-            peak
+            peak,
+            limit.gflops(secs),
+            share
         );
         if !r.op_shares.is_empty() {
             let parts: Vec<String> = r
@@ -133,6 +218,16 @@ fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String
                 .map(|(n, v)| format!("{n} {:.1}%", 100.0 * v))
                 .collect();
             s += &format!("         shares: {}\n", parts.join(", "));
+            let rates: Vec<String> = limit
+                .by_class(r)
+                .iter()
+                .filter(|(_, f, _)| *f > 0.0)
+                .map(|(n, f, g)| match g {
+                    Some(g) => format!("{n} {:.1}% of flops at {g:.2} GFLOP/s", 100.0 * f),
+                    None => format!("{n} {:.1}% of flops", 100.0 * f),
+                })
+                .collect();
+            s += &format!("         flops: {}\n", rates.join(", "));
         }
     }
     s += &format!(
@@ -148,7 +243,8 @@ fn ms(d: std::time::Duration) -> f64 {
 
 /// One JSON object; `runs[i]` per thread count. Written by hand (no JSON
 /// dependency): every string is ours or a genotype's DARTS text, escaped.
-fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String {
+fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport], limit: &Limit) -> String {
+    let num = |v: Option<f64>| v.map_or("null".to_owned(), |x| format!("{x:.6}"));
     let opt = |v: Option<u64>| v.map_or("null".to_owned(), |k| k.to_string());
     let runs: Vec<String> = reports
         .iter()
@@ -160,8 +256,10 @@ fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String 
                 .collect();
             let losses: Vec<String> = r.losses.iter().map(|l| format!("{l:e}")).collect();
             format!(
-                "{{\"threads\": {}, \"step_median_s\": {:.6}, \"step_min_s\": {:.6}, \"step_max_s\": {:.6}, \"forward_backward_median_s\": {:.6}, \"images_per_s\": {:.3}, \"peak_rss_kib\": {}, \"baseline_rss_kib\": {}, \"op_shares\": {{{}}}, \"losses\": [{}]}}",
+                "{{\"threads\": {}, \"gflops\": {:.4}, \"fma_peak_share\": {}, \"step_median_s\": {:.6}, \"step_min_s\": {:.6}, \"step_max_s\": {:.6}, \"forward_backward_median_s\": {:.6}, \"images_per_s\": {:.3}, \"peak_rss_kib\": {}, \"baseline_rss_kib\": {}, \"op_shares\": {{{}}}, \"losses\": [{}]}}",
                 r.threads,
+                limit.gflops(r.step_median.as_secs_f64()),
+                num(limit.peak_share(r.step_median.as_secs_f64(), r.threads)),
                 r.step_median.as_secs_f64(),
                 r.step_min.as_secs_f64(),
                 r.step_max.as_secs_f64(),
@@ -174,8 +272,13 @@ fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String 
             )
         })
         .collect();
+    let mut by_class: Vec<String> = OpClass::ALL
+        .iter()
+        .map(|&c| format!("\"{}\": {}", c.name(), limit.flops.class(c)))
+        .collect();
+    by_class.push(format!("\"other\": {}", limit.flops.other));
     format!(
-        "{{\"impl\": \"csnas\", \"genotype\": \"{}\", \"channels\": {}, \"layers\": {}, \"batch\": {}, \"image_size\": {}, \"warmup\": {}, \"reps\": {}, \"same_losses_all_threads\": {}, \"runs\": [{}]}}\n",
+        "{{\"impl\": \"csnas\", \"genotype\": \"{}\", \"channels\": {}, \"layers\": {}, \"batch\": {}, \"image_size\": {}, \"warmup\": {}, \"reps\": {}, \"same_losses_all_threads\": {}, \"flops_per_step\": {}, \"flops_by_class\": {{{}}}, \"fma_peak_gflops_per_core\": {}, \"runs\": [{}]}}\n",
         escape(&cfg.genotype.to_darts_string()),
         cfg.channels,
         cfg.layers,
@@ -184,6 +287,9 @@ fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport]) -> String 
         args.warmup,
         args.reps,
         same_losses(reports),
+        limit.flops.total(),
+        by_class.join(", "),
+        num(limit.peak.as_ref().map(|p| p.per_core_gflops)),
         runs.join(", ")
     )
 }

@@ -83,3 +83,31 @@ fn peak_is_lanes_times_fma_times_units_times_clock() {
         detect_peak(Some(2.0), Some(1)).is_some_and(|p| p.clock_ghz == 2.0 && p.fma_units == 1)
     );
 }
+
+#[test]
+fn a_whole_step_counts_what_pytorchs_flop_counter_counts() {
+    // Independent source: PyTorch 2.15's `torch.utils.flop_counter.FlopCounterMode`
+    // over one forward + NT-Xent + backward of the same network in
+    // `benches/pytorch_cpu_step.py` (`search_network(DARTS_V2, 4, 3)`, batch 8,
+    // 3×16×16; script in `benches/flops_reference.py`): `aten.convolution`
+    // 5,767,168 flops (forward), `aten.addmm` 196,608 (the head's two linear
+    // layers, forward, bias not counted). csnas also computes the stem's
+    // input gradient, so every convolution counts three passes of its
+    // forward's flops; the head's backward is twice its forward, plus the
+    // bias terms (forward and db: 8 rows × (64 + 128) outputs each).
+    let cfg = crate::bench::StepConfig {
+        genotype: crate::genotype::Genotype::parse_or_builtin("DARTS_V2").unwrap(),
+        channels: 4,
+        layers: 3,
+        batch: 8,
+        image_size: 16,
+        seed: 0,
+    };
+    let count = crate::bench::count_flops(&cfg).unwrap();
+    let conv = count.class(OpClass::ConvDense) + count.class(OpClass::ConvDepthwise);
+    assert_eq!(conv, 3 * 5_767_168);
+    assert_eq!(
+        count.class(OpClass::Linear),
+        3 * 196_608 + 2 * 8 * (64 + 128)
+    );
+}
