@@ -16,7 +16,17 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
+pub mod cpu;
 pub mod cuda_plan;
+pub mod device;
+pub mod ops;
+
+pub use cpu::{Cpu, CpuF32, CpuF64};
+pub use device::{BackendCore, Dims4, TensorMut, TensorRef};
+pub use ops::{
+    Backend, BatchNormOps, ConvOps, ElementwiseOps, LayoutOps, LossOps, MatmulOps, OptimOps,
+    PoolOps,
+};
 
 #[cfg(feature = "cuda")]
 #[path = "cuda/mod.rs"]

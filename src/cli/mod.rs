@@ -18,6 +18,7 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod trial;
 pub mod verify;
 
 use std::ffi::OsString;
@@ -52,6 +53,8 @@ pub enum Command {
     Study(study::StudyArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
     LinearEval(linear_eval::LinearEvalArgs),
+    /// Run one trial of a search from its spec file (what search workers run).
+    Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Study(args) => study::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Train(args) => train::run(args, out),
+        Command::Trial(args) => trial::run(args, out),
         Command::Predict(args) => predict::run(args, out),
         Command::Verify(args) => verify::run(args, out),
         Command::Bench(args) => bench::run(args, out),

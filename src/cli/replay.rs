@@ -38,7 +38,15 @@ pub struct ReplayArgs {
 /// The real runner for the log in `dir`, its data located by `data` (or the
 /// built-in digits).
 pub(crate) fn runner_for(dir: &std::path::Path, data: Option<&str>) -> Result<ContrastiveRunner> {
-    let config = read_config(dir)?;
+    runner_for_config(&read_config(dir)?, data)
+}
+
+/// The real runner for `config`, its data located by `data` (or the
+/// built-in digits).
+pub(crate) fn runner_for_config(
+    config: &crate::search::SearchConfig,
+    data: Option<&str>,
+) -> Result<ContrastiveRunner> {
     let text = match data {
         Some(d) => d.to_owned(),
         None if config.data == "digits" => "digits".to_owned(),
@@ -57,7 +65,7 @@ pub(crate) fn runner_for(dir: &std::path::Path, data: Option<&str>) -> Result<Co
             config.data
         ));
     }
-    ContrastiveRunner::new(&config, dataset)
+    ContrastiveRunner::new(config, dataset)
 }
 
 /// Runs `csnas replay`.

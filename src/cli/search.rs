@@ -18,6 +18,9 @@ use crate::genotype::Genotype;
 use crate::ledger::{Hash, TrialRecord};
 use crate::parallel::with_threads;
 use crate::search::config::{PRESET_NAMES, SearchConfig};
+use crate::search::driver::run_search_on;
+use crate::search::executor::WorkDir;
+use crate::search::executor::local::LocalWorkers;
 use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent, run_search};
 
 /// Arguments of `csnas search`.
@@ -40,7 +43,21 @@ pub struct SearchArgs {
     /// Master seed of every random draw.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Worker threads (0 = all cores); results are identical for any count.
+    /// Trials proposed at once, K (overrides the config file's `batch`): the K
+    /// proposals follow from the log at the batch's start, so up to K workers
+    /// train side by side; part of the search's identity. Default 1 (sequential).
+    #[arg(long, value_name = "K")]
+    pub batch: Option<usize>,
+    /// Where trials run: `local` (this machine: in this process with one
+    /// worker, else worker processes).
+    #[arg(long, default_value = "local", value_parser = ["local"])]
+    pub executor: String,
+    /// Trials run at once (at most `--batch` are useful); the log is the same
+    /// for any count.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: usize,
+    /// Threads per worker (0 = the cores divided among the workers); results
+    /// are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// No progress bars.
@@ -80,6 +97,9 @@ impl SearchArgs {
         if let Some(t) = self.trials {
             config.trials = crate::limits::TRIALS.check("--trials", t)?;
         }
+        if let Some(k) = self.batch {
+            config.batch = k;
+        }
         crate::limits::check_search(&config)
             .map_err(|e| crate::invalid!("--data {}: {e}", self.data))?;
         config.validate().map_err(|e| {
@@ -92,15 +112,33 @@ impl SearchArgs {
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     let (config, data) = args.config()?;
-    let runner = ContrastiveRunner::new(&config, data)?;
+    if args.workers == 0 {
+        return Err(crate::invalid!("--workers 0: need at least one worker"));
+    }
     let bars = (!args.quiet).then(Bars::new);
     let observer: &dyn SearchObserver = match &bars {
         Some(b) => b,
         None => &Silent,
     };
-    let summary = with_threads(args.threads, || {
-        run_search(&args.out, &config, &runner, observer)
-    })??;
+    let summary = if args.workers == 1 {
+        let runner = ContrastiveRunner::new(&config, data)?;
+        with_threads(args.threads, || {
+            run_search(&args.out, &config, &runner, observer)
+        })??
+    } else {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = LocalWorkers {
+            exe: std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,
+            workers: args.workers,
+            threads: match args.threads {
+                0 => (cores / args.workers).max(1),
+                t => t,
+            },
+            data: args.data.clone(),
+            work: WorkDir::of_log(&args.out)?,
+        };
+        run_search_on(&args.out, &config, &workers, observer)?
+    };
     if let Some(b) = &bars {
         b.finish();
     }

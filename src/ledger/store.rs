@@ -262,7 +262,7 @@ pub(crate) fn remove_temporaries(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     fs::read_to_string("/etc/hostname")
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into())

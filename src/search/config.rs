@@ -44,8 +44,15 @@ pub enum Strategy {
 pub struct SearchConfig {
     pub space: SearchSpace,
     pub strategy: Strategy,
-    /// Number of trials of the whole search.
+    /// Number of trials of the whole search: a stopping rule, not part of the
+    /// search's identity (no proposal or stream depends on it), so a finished
+    /// search can grow ([`super::runner::run_search`]).
     pub trials: usize,
+    /// Trials per batch, K ([`super::batch`]): the K proposals of a batch
+    /// follow from the log at the batch's start, so K trials can run at once.
+    /// 1 (sequential) is written nowhere in the record, so every log made
+    /// before batches existed keeps its bytes and head.
+    pub batch: usize,
     pub seed: u64,
     /// The data source's kind (`digits`, `cifar10`, `folder`); its location is
     /// not recorded (it differs between machines), its digest is.
@@ -101,6 +108,7 @@ impl SearchConfig {
                 ..TpeSettings::default()
             }),
             trials: 16,
+            batch: 1,
             seed: 0,
             data: "digits".into(),
             data_digest: Hash::from_bytes([0; 32]),
@@ -166,6 +174,11 @@ impl SearchConfig {
                 self.spec.batch_size
             ));
         }
+        if self.batch == 0 {
+            return Err(invalid!(
+                "config: batch (trials proposed at once) must be at least 1, got 0"
+            ));
+        }
         if self.spec.augment.size != net.image_size {
             return Err(invalid!(
                 "config: augmentation size {} differs from the network's image size {}",
@@ -194,6 +207,9 @@ impl SearchConfig {
         let mut w = Writer::default();
         tpe_keys::write(&mut w, &self.strategy);
         w.put("trials", self.trials);
+        if self.batch != 1 {
+            w.put("batch", self.batch);
+        }
         w.put("data", &self.data);
         match self.subset {
             Portion::Count(k) => w.put("subset.count", k),
@@ -270,6 +286,10 @@ impl SearchConfig {
         let mut p = Reader::new(&r.hyper_parameters);
         let strategy = tpe_keys::read(&mut p)?;
         let trials = p.get("trials")?;
+        let batch = match p.peek_key() {
+            Some("batch") => p.get("batch")?,
+            _ => 1,
+        };
         let data = p.text("data")?;
         let subset = if p.peek_key() == Some("subset.count") {
             Portion::Count(p.get("subset.count")?)
@@ -313,6 +333,7 @@ impl SearchConfig {
             space,
             strategy,
             trials,
+            batch,
             seed: r.seed,
             data,
             data_digest: r.data_digest,

@@ -11,14 +11,23 @@
 //!   random-search baseline.
 //! - [`config`]: a search's settings, presets, and their config record.
 //! - [`runner`]: the trial runner interface and the resumable search loop.
+//! - [`batch`]: batch-synchronous proposals (K at once, constant liar).
+//! - [`trial`]: a trial as a spec file in, a result file out (`csnas trial run`).
+//! - [`driver`]: proposes batches, runs them on an [`executor`], merges the
+//!   results in trial order; resumes and grows a search.
+//! - [`executor`]: in this process, local worker processes, Slurm job arrays.
 //! - [`synthetic`]: synthetic objectives and a runner for any proposer (the
 //!   TPE benchmark, `benches/tpe/`).
 
+pub mod batch;
 pub mod config;
+pub mod driver;
+pub mod executor;
 pub mod runner;
 pub mod space;
 pub mod synthetic;
 pub mod tpe;
+pub mod trial;
 
 pub use config::{SearchConfig, Strategy};
 pub use runner::{ContrastiveRunner, SearchObserver, TrialRunner, run_search};

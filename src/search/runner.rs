@@ -10,8 +10,11 @@
 
 use std::path::Path;
 
-use super::config::{SearchConfig, Strategy, config_differences};
-use super::tpe::{propose, propose_random, random_stream};
+pub use super::batch::proposal;
+use super::config::{SearchConfig, Strategy};
+use super::driver::run_search_on;
+use super::executor::InProcess;
+use super::tpe::random_stream;
 use crate::data::Dataset;
 use crate::data::batch::subset;
 use crate::error::Result;
@@ -162,15 +165,6 @@ pub fn trial_root(seed: u64, t: usize) -> StreamPath {
     StreamPath::root(seed).at("trial", t as u64)
 }
 
-/// The choices proposed for trial `t` after `history` (earlier trials'
-/// choices and objectives): a pure function, no training.
-pub fn proposal(config: &SearchConfig, history: &[(Vec<usize>, f64)], t: usize) -> Vec<usize> {
-    match &config.strategy {
-        Strategy::Random => propose_random(&config.space, t, config.seed),
-        Strategy::Tpe(s) => propose(&config.space, history, t, config.seed, s),
-    }
-}
-
 /// The streams trial `t` draws from, as recorded: its proposal's stream and
 /// its training root.
 pub fn trial_streams(config: &SearchConfig, t: usize) -> Vec<String> {
@@ -315,60 +309,19 @@ impl SearchSummary {
     }
 }
 
-/// Runs (or resumes) the search `config` with its log in `dir`. A log
-/// already in `dir` must have been started with exactly this config (else an
-/// `Invalid` error listing what differs); its trials are kept and the search
-/// continues after them.
+/// Runs (or resumes, or grows) the search `config` with its log in `dir`,
+/// each trial in this process with `runner`: [`run_search_on`] with the
+/// [`InProcess`] executor. A log already in `dir` must hold this search
+/// (its config record may differ only in `trials`, else an `Invalid` error
+/// lists what differs); its trials are kept and the search continues after
+/// them.
 pub fn run_search(
     dir: &Path,
     config: &SearchConfig,
     runner: &dyn TrialRunner,
     observer: &dyn SearchObserver,
 ) -> Result<SearchSummary> {
-    config.validate()?;
-    let record = config.to_record();
-    let mut ledger = if dir.join("HEAD").exists() {
-        Ledger::open(dir)?
-    } else {
-        Ledger::create(dir, &record)?
-    };
-    let (_, logged, mut trials) = read_log(&ledger)?;
-    if logged != record {
-        return Err(invalid!(
-            "{} holds a search with a different config: {}",
-            dir.display(),
-            config_differences(&logged, &record).join("; ")
-        ));
-    }
-    let mut history: Vec<(Vec<usize>, f64)> = Vec::with_capacity(config.trials);
-    for (h, t) in &trials {
-        config.space.decode(&history_entry(t).0).map_err(|e| {
-            invalid!(
-                "{}: record {} (trial {}): {e}",
-                dir.display(),
-                h.to_hex(),
-                t.index
-            )
-        })?;
-        history.push(history_entry(t));
-    }
-    observer.resumed(trials.len(), config.trials);
-    for t in trials.len()..config.trials {
-        let choices = proposal(config, &history, t);
-        let genotype = config.space.decode(&choices)?;
-        observer.trial_started(t, &genotype);
-        let mut progress = |e, b, n, l| observer.trial_progress(e, b, n, l);
-        let outcome = runner.run(t, &genotype, &trial_root(config.seed, t), &mut progress)?;
-        let rec = trial_record(config, t, ledger.head(), &choices, &genotype, &outcome);
-        let hash = ledger.append(&rec)?;
-        observer.trial_finished(&rec, &hash);
-        history.push(history_entry(&rec));
-        trials.push((hash, rec));
-    }
-    Ok(SearchSummary {
-        head: ledger.head(),
-        trials,
-    })
+    run_search_on(dir, config, &InProcess { runner }, observer)
 }
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ pub fn csnas_cifar10(nodes: usize) -> SearchConfig {
         space: SearchSpace::csnas(nodes),
         strategy: Strategy::Tpe(TpeSettings::default()),
         trials: 120,
+        batch: 1,
         seed: 0,
         data: "cifar10".into(),
         data_digest: Hash::from_bytes([0; 32]),

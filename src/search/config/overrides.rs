@@ -6,7 +6,8 @@
 //! can be copied into a file and edited, and nothing needs a second schema.
 //! Format: one `key = value` per line; `#` starts a comment; blank lines are
 //! ignored. Keys are the record's hyper-parameters (`sgd.lr`, `epochs`,
-//! `network.channels`, …) plus `encoding`, `objective` and `nodes`, and the
+//! `network.channels`, …) plus `encoding`, `objective`, `nodes` and `batch`
+//! (recorded only when it is not 1), and the
 //! strategy's keys (`strategy = random|tpe`, `tpe.preset`, every `tpe.*`
 //! field, also those the record leaves out at hyperopt's value). Fields
 //! that come from the data (`data`, `network.in_channels`,
@@ -78,7 +79,19 @@ impl SearchConfig {
             .iter()
             .partition(|s| super::tpe_keys::is_strategy_key(&s.key));
         let mut record = self.to_record();
+        let mut batch = self.batch;
         for s in others {
+            if s.key == "batch" {
+                // Not in the record at its default 1 (`SearchConfig::batch`).
+                batch = (s.value.parse().ok().filter(|&k: &usize| k >= 1)).ok_or_else(|| {
+                    invalid!(
+                        "{source}:{}: batch: '{}' is not a trial count >= 1",
+                        s.line,
+                        s.value
+                    )
+                })?;
+                continue;
+            }
             let at = |e: Error| invalid!("{source}:{}: {}: {e}", s.line, s.key);
             match s.key.as_str() {
                 "encoding" => record.encoding = s.value.clone(),
@@ -99,7 +112,7 @@ impl SearchConfig {
                             .collect();
                         return Err(invalid!(
                             "{source}:{}: unknown key '{key}' (known: encoding, objective, nodes, \
-                             strategy, {}, {})",
+                             batch, strategy, {}, {})",
                             s.line,
                             super::TPE_KEYS.join(", "),
                             known.join(", ")
@@ -112,6 +125,7 @@ impl SearchConfig {
             Self::read_record(&record).map_err(at)?;
         }
         let mut config = Self::read_record(&record)?;
+        config.batch = batch;
         config.strategy = super::tpe_keys::apply_strategy(&config.strategy, &strategy, source)?;
         crate::limits::check_search(&config).map_err(|e| invalid!("{source}: {e}"))?;
         Ok(config)
