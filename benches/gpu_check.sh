@@ -37,7 +37,7 @@ if [ "$mode" = build ]; then
     cp target/release/csnas "$bin/csnas"
     cp "$test_bin" "$bin/gpu-tests"
     strip "$bin/csnas" "$bin/gpu-tests" 2>/dev/null || true
-    git rev-parse HEAD > "$bin/COMMIT"
+    git describe --always --dirty --abbrev=40 > "$bin/COMMIT"
     ls -l "$bin"
     echo "gpu_check: built $(cat "$bin/COMMIT"); carry .gpu to the GPU machine and run: benches/gpu_check.sh run"
     exit 0
@@ -72,7 +72,8 @@ export LD_LIBRARY_PATH
 step() { # name timeout_s command...
     local name=$1 t=$2; shift 2
     local t0=$(date +%s)
-    timeout "$t" "$@" > "$out/$name.log" 2>&1
+    # Through bash -c so that the exported shell functions below run too.
+    timeout "$t" bash -c '"$@"' _ "$@" > "$out/$name.log" 2>&1
     local rc=$?
     local dt=$(( $(date +%s) - t0 ))
     if [ $rc -eq 0 ]; then echo "| $name | ok | ${dt}s |" >> "$summary.steps"
@@ -100,7 +101,7 @@ step gpu-tests 120 "$bin/gpu-tests" --nocapture --include-ignored
 
 # --- 3. verify, both modes -------------------------------------------------
 step verify-cuda 60 "$bin/csnas" verify --backend cuda
-step verify-cuda-exact 90 "$bin/csnas" verify --backend cuda-exact
+step verify-cuda-exact 90 "$bin/csnas" verify --backend cuda-exact --exact
 
 # --- 4./5. searches: same-device replay, exact vs CPU ----------------------
 cfg=tests/small-trial.cfg
@@ -115,6 +116,8 @@ heads() { # name: compares the heads of two searches
     echo "$a head $ha"; echo "$b head $hb"
     [ "$ha" = "$hb" ]
 }
+export -f search heads
+export bin out cfg
 step replay-cuda 90 heads cuda/search-cuda-1 cuda/search-cuda-2
 step exact-vs-cpu 120 heads cuda-exact/search-exact cpu/search-cpu
 

@@ -5,9 +5,12 @@
 //! heuristic's first result whatever its `determinism` field, and some of
 //! cuDNN's fastest backward-filter and backward-data algorithms accumulate
 //! with atomics. Here every direction queries `cudnnGet*Algorithm_v7`, keeps
-//! the first result that succeeded, is `CUDNN_DETERMINISTIC` and fits
-//! [`WORKSPACE_BYTES`] (`cuda_plan::choose_deterministic`), caches it per
-//! geometry, and records it in [`Dnn::pinned`] for the verify/bench reports.
+//! the first result that succeeded, is `CUDNN_DETERMINISTIC`, uses no
+//! tensor-op (TF32) math and fits
+//! [`WORKSPACE_BYTES`] (`cuda_plan::choose_deterministic`), and records it
+//! per geometry in [`Dnn::pinned`] for the verify/bench reports. (The
+//! heuristic query runs on every call: it is cheap, and for one geometry,
+//! GPU and library version it returns the same list, so the same algorithm.)
 //! Math type `CUDNN_FMA_MATH`: no TF32 tensor-core path for f32 data.
 //! Results agree with the CPU reference to rounding (their order is
 //! cuDNN's), never bit for bit; exact mode uses `kernels/conv2d.cu`.
@@ -135,6 +138,11 @@ macro_rules! pin {
                 ok: p.status == sys::cudnnStatus_t::CUDNN_STATUS_SUCCESS,
                 deterministic: p.determinism == sys::cudnnDeterminism_t::CUDNN_DETERMINISTIC,
                 memory: p.memory,
+                tensor_op: matches!(
+                    p.mathType,
+                    sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH
+                        | sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                ),
             })
             .collect();
         let chosen = choose_deterministic(&perfs, WORKSPACE_BYTES);

@@ -164,9 +164,22 @@ impl CudaDevice {
     /// The backend on this device: every kernel compiled (NVRTC) and loaded,
     /// cuBLAS and cuDNN handles on one stream; `exact` selects exact mode
     /// (our kernels for every op, the CPU's bits) over fast mode.
+    ///
+    /// The kernels are compiled once per device and process: later calls
+    /// (a search opens the backend per trial) share the loaded modules and
+    /// library handles, whatever their mode.
     pub fn backend(&self, exact: bool) -> Result<CudaBackend> {
+        static OPENED: std::sync::Mutex<Vec<(usize, CudaBackend)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.ordinal();
+        if let Some((_, b)) = opened.iter().find(|(m, _)| *m == n) {
+            return Ok(CudaBackend { exact, ..b.clone() });
+        }
         let gpu = runtime::Gpu::new(self.ctx.clone())?;
-        CudaBackend::new(gpu, exact)
+        let b = CudaBackend::new(gpu, exact)?;
+        opened.push((n, b.clone()));
+        Ok(b)
     }
 
     /// Compiles every kernel and loads it, resolving each entry point;

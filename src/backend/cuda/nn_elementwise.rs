@@ -154,6 +154,31 @@ fn drop_path(b: &CudaBackend, x: &GpuTensor, keep: &[bool], drop_prob: f64) -> G
     y
 }
 
+/// Row copies for `LayoutOps::{split_rows, concat_rows}` (methods the
+/// seam adds with a through-the-host default; these stay on the device).
+impl CudaBackend {
+    /// Rows `..at` and `at..`: two device-to-device copies.
+    pub fn split_rows_on_device(&self, x: &GpuTensor, at: usize) -> (GpuTensor, GpuTensor) {
+        let (rows, cols) = x.d2();
+        assert!(at <= rows, "split_rows: {at} > {rows} rows");
+        let (mut top, mut bottom) = (self.zeros(&[at, cols]), self.zeros(&[rows - at, cols]));
+        self.gpu.copy(&x.buf, 0, &mut top.buf, 0, at * cols);
+        self.gpu
+            .copy(&x.buf, at * cols, &mut bottom.buf, 0, (rows - at) * cols);
+        (top, bottom)
+    }
+
+    /// `a` over `b`: two device-to-device copies.
+    pub fn concat_rows_on_device(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
+        let ((ra, ca), (rb, cb)) = (a.d2(), b.d2());
+        assert_eq!(ca, cb, "concat_rows: widths {ca} and {cb}");
+        let mut y = self.zeros(&[ra + rb, ca]);
+        self.gpu.copy(&a.buf, 0, &mut y.buf, 0, ra * ca);
+        self.gpu.copy(&b.buf, 0, &mut y.buf, ra * ca, rb * cb);
+        y
+    }
+}
+
 impl LayoutOps for CudaBackend {
     fn concat_channels(&self, xs: &[&GpuTensor]) -> GpuTensor {
         let (n, _, h, w) = xs[0].d4();
@@ -220,27 +245,6 @@ impl LayoutOps for CudaBackend {
                 .arg(&d[5])
                 .arg(&d[6]),
         );
-        y
-    }
-
-    /// Rows `..at` and `at..`: two device-to-device copies.
-    fn split_rows(&self, x: &GpuTensor, at: usize) -> (GpuTensor, GpuTensor) {
-        let (rows, cols) = x.d2();
-        assert!(at <= rows, "split_rows: {at} > {rows} rows");
-        let (mut top, mut bottom) = (self.zeros(&[at, cols]), self.zeros(&[rows - at, cols]));
-        self.gpu.copy(&x.buf, 0, &mut top.buf, 0, at * cols);
-        self.gpu
-            .copy(&x.buf, at * cols, &mut bottom.buf, 0, (rows - at) * cols);
-        (top, bottom)
-    }
-
-    /// `a` over `b`: two device-to-device copies.
-    fn concat_rows(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
-        let ((ra, ca), (rb, cb)) = (a.d2(), b.d2());
-        assert_eq!(ca, cb, "concat_rows: widths {ca} and {cb}");
-        let mut y = self.zeros(&[ra + rb, ca]);
-        self.gpu.copy(&a.buf, 0, &mut y.buf, 0, ra * ca);
-        self.gpu.copy(&b.buf, 0, &mut y.buf, ra * ca, rb * cb);
         y
     }
 
