@@ -20,6 +20,7 @@ pub mod study;
 pub mod train;
 pub mod trial;
 pub mod verify;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::io::Write;

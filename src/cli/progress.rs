@@ -23,3 +23,17 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
     pb.set_prefix(what.to_string());
     pb
 }
+
+/// `41.2s`, `12m05s`, `3h02m`; `-` when unknown.
+pub fn duration_text(seconds: Option<f64>) -> String {
+    let Some(s) = seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
+        return "-".into();
+    };
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else if s < 3600.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, s as u64 % 60)
+    } else {
+        format!("{}h{:02}m", (s / 3600.0) as u64, (s as u64 % 3600) / 60)
+    }
+}

@@ -1,8 +1,9 @@
-//! `csnas show DIR [HASH] [--json]`: print a search log.
+//! `csnas show DIR [HASH] [--json|--csv] [--wide]`: print a search log.
 //!
 //! Why here: a table of the trials (index, record hash prefix, objective,
-//! status, genotype) and the best trial, or one record in full, or the whole
-//! log as JSON for other tools. The chain is verified while it is read.
+//! best so far, status, wall time, genotype hash; `--wide` adds the
+//! genotype) and the best trial, or one record in full, or the whole log as
+//! JSON or CSV for other tools. The chain is verified while it is read.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,8 +14,11 @@ use serde_json::{Value, json};
 use super::write_out;
 use crate::error::Result;
 use crate::invalid;
+use crate::ledger::facts::wall_seconds;
 use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, TrialRecord, TrialStatus};
 use crate::search::runner::{best_trial, read_log};
+
+mod table;
 
 /// Arguments of `csnas show`.
 #[derive(Debug, Args)]
@@ -25,9 +29,15 @@ pub struct ShowArgs {
     /// Show only the record whose hash starts with this (hex) prefix.
     #[arg(value_name = "HASH")]
     pub hash: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
+    /// Print the whole log as JSON instead of text (schema in README).
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// Print the trials as CSV, one row each (columns in README).
+    #[arg(long)]
+    pub csv: bool,
+    /// Show each trial's genotype in DARTS text form, not its hash prefix.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 fn exact_json(e: &Exact) -> Value {
@@ -47,9 +57,10 @@ fn status_parts(s: &TrialStatus) -> (&'static str, Option<&str>) {
     }
 }
 
-fn trial_json(hash: &Hash, t: &TrialRecord) -> Value {
+fn trial_json(hash: &Hash, t: &TrialRecord, wall_seconds: Option<f64>) -> Value {
     let (status, reason) = status_parts(&t.status);
     json!({
+        "wall_seconds": wall_seconds,
         "hash": hash.to_hex().to_string(),
         "index": t.index,
         "parent": t.parent.to_hex().to_string(),
@@ -91,13 +102,18 @@ fn objective_text(t: &TrialRecord) -> String {
 pub fn run(args: ShowArgs, out: &mut dyn Write) -> Result<()> {
     let ledger = Ledger::open_read_only(&args.dir)?;
     let (config_hash, config, trials) = read_log(&ledger)?;
+    let chain: Vec<Hash> = std::iter::once(config_hash)
+        .chain(trials.iter().map(|(h, _)| *h))
+        .collect();
+    let walls = wall_seconds(&args.dir, &chain)[1..].to_vec();
     if let Some(prefix) = &args.hash {
         let prefix = prefix.to_ascii_lowercase();
         let matches = |h: &Hash| h.to_hex().starts_with(prefix.as_str());
         let found = if matches(&config_hash) {
             Some(config_json(&config_hash, &config))
         } else {
-            (trials.iter().find(|(h, _)| matches(h))).map(|(h, t)| trial_json(h, t))
+            (trials.iter().zip(&walls).find(|((h, _), _)| matches(h)))
+                .map(|((h, t), w)| trial_json(h, t, *w))
         };
         let Some(found) = found else {
             return Err(invalid!(
@@ -113,11 +129,15 @@ pub fn run(args: ShowArgs, out: &mut dyn Write) -> Result<()> {
         return write_out(out, &format!("{text}\n"));
     }
     let best = best_trial(&trials);
+    let rows = table::rows(&trials, &walls);
+    if args.csv {
+        return write_out(out, &table::csv(&rows));
+    }
     if args.json {
         let doc = json!({
             "head": ledger.head().to_hex().to_string(),
             "config": config_json(&config_hash, &config),
-            "trials": trials.iter().map(|(h, t)| trial_json(h, t)).collect::<Vec<_>>(),
+            "trials": trials.iter().zip(&walls).map(|((h, t), w)| trial_json(h, t, *w)).collect::<Vec<_>>(),
             "best": best.map(|(h, _)| h.to_hex().to_string()),
         });
         let text = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
@@ -132,20 +152,7 @@ pub fn run(args: ShowArgs, out: &mut dyn Write) -> Result<()> {
         config.objective,
         trials.len()
     );
-    text.push_str(&format!(
-        "{:>5}  {:<12}  {:>12}  {:<8}  genotype\n",
-        "index", "record", "objective", "status"
-    ));
-    for (h, t) in &trials {
-        text.push_str(&format!(
-            "{:>5}  {:<12}  {:>12}  {:<8}  {}\n",
-            t.index,
-            &h.to_hex()[..12],
-            objective_text(t),
-            status_parts(&t.status).0,
-            t.genotype
-        ));
-    }
+    text.push_str(&table::text(&rows, args.wide));
     match best {
         Some((h, t)) => text.push_str(&format!(
             "best: trial {} (record {}), objective {}\n{}\n",

@@ -7,7 +7,7 @@
 
 pub mod augment;
 pub mod batch;
-mod cifar10;
+pub mod cifar10;
 mod digits;
 pub mod folder;
 pub mod resample;

@@ -10,8 +10,10 @@
 //! - [`store`]: the on-disk log (records, HEAD, LOCK, meta) and chain checks.
 //! - [`replay`]: recompute every trial and name the first difference.
 //! - [`audit`]: check hashes, links, genotypes and proposals; retrain a few.
+//! - [`facts`]: the unhashed facts beside each record; trials' wall times.
 
 pub mod audit;
+pub mod facts;
 pub mod record;
 pub mod replay;
 pub mod store;

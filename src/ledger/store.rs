@@ -269,11 +269,12 @@ pub(crate) fn host_name() -> String {
 }
 
 pub(crate) fn default_meta() -> String {
-    let secs = std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+        .unwrap_or_default();
+    let (secs, ms) = (now.as_secs(), now.as_millis());
     format!(
-        "unix_time={secs}\nhost={}\ncsnas_version={}\npid={}\n",
+        "unix_time={secs}\nunix_time_ms={ms}\nhost={}\ncsnas_version={}\npid={}\n",
         host_name(),
         env!("CARGO_PKG_VERSION"),
         std::process::id()

@@ -61,3 +61,60 @@ fn show_one_record_by_hash_prefix_and_refuse_an_unknown_one() {
     let e = show(&[d, "zz"]).unwrap_err();
     assert_eq!(e.exit_code(), 2);
 }
+
+#[test]
+fn show_table_fits_80_columns_and_wide_adds_the_genotype() {
+    let dir = TempDir::new("show-wide");
+    let s = run_search(&dir.0, &small_config(24), &FakeRunner::new(2), &Silent).unwrap();
+    let d = dir.0.to_str().unwrap();
+    let text = show(&[d]).unwrap();
+    let table: Vec<&str> = text.lines().skip(1).take(1 + s.trials.len()).collect();
+    assert!(table[0].starts_with("index  record"), "{text}");
+    for line in &table {
+        assert!(line.chars().count() <= 80, "{} chars: {line}", line.len());
+    }
+    // Every trial was written by this process: all but the first have a wall time.
+    let (_, t1) = &s.trials[1];
+    assert!(
+        table[2].contains(&t1.genotype_hash.to_hex()[..12]),
+        "{text}"
+    );
+    assert!(
+        table[2].contains('s') && !table[2].contains(" - "),
+        "{text}"
+    );
+    let wide = show(&[d, "--wide"]).unwrap();
+    assert!(wide.contains(&format!("  {}\n", t1.genotype)), "{wide}");
+}
+
+#[test]
+fn show_csv_has_one_row_per_trial_with_the_running_best() {
+    let dir = TempDir::new("show-csv");
+    let s = run_search(&dir.0, &small_config(25), &FakeRunner::new(2), &Silent).unwrap();
+    let text = show(&[dir.0.to_str().unwrap(), "--csv"]).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), super::table::CSV_COLUMNS.join(","));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), s.trials.len());
+    let mut best = f64::INFINITY;
+    for ((h, t), row) in s.trials.iter().zip(&rows) {
+        assert!(
+            row.starts_with(&format!("{},{},", t.index, h.to_hex())),
+            "{row}"
+        );
+        // The genotype holds commas: quoted.
+        assert!(row.contains(&format!("\"{}\"", t.genotype)), "{row}");
+        if let Some(o) = t
+            .objective
+            .filter(|_| t.status == crate::ledger::TrialStatus::Ok)
+        {
+            best = best.min(o.to_f64());
+        }
+        let cell = row.split(',').nth(3).unwrap();
+        assert_eq!(
+            cell.parse::<f64>().ok(),
+            best.is_finite().then_some(best),
+            "{row}"
+        );
+    }
+}
