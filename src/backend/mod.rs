@@ -46,6 +46,8 @@ pub enum BackendKind {
     Cpu,
     /// The CUDA device with this ordinal (`cuda` means `cuda:0`).
     Cuda(usize),
+    /// The CUDA device in exact mode (`cuda-exact[:N]`).
+    CudaExact(usize),
 }
 
 impl FromStr for BackendKind {
@@ -55,10 +57,16 @@ impl FromStr for BackendKind {
         match s {
             "cpu" => Ok(BackendKind::Cpu),
             "cuda" => Ok(BackendKind::Cuda(0)),
-            _ => match s.strip_prefix("cuda:").map(str::parse::<usize>) {
-                Some(Ok(n)) => Ok(BackendKind::Cuda(n)),
+            "cuda-exact" => Ok(BackendKind::CudaExact(0)),
+            _ => match (
+                s.strip_prefix("cuda:").map(str::parse::<usize>),
+                s.strip_prefix("cuda-exact:").map(str::parse::<usize>),
+            ) {
+                (Some(Ok(n)), _) => Ok(BackendKind::Cuda(n)),
+                (_, Some(Ok(n))) => Ok(BackendKind::CudaExact(n)),
                 _ => Err(Error::invalid(format!(
-                    "--backend: unknown backend {s:?}; expected cpu, cuda or cuda:N (N a device ordinal)"
+                    "--backend: unknown backend {s:?}; expected cpu, cuda, cuda:N, cuda-exact or \
+                     cuda-exact:N (N a device ordinal)"
                 ))),
             },
         }
@@ -70,6 +78,7 @@ impl fmt::Display for BackendKind {
         match self {
             BackendKind::Cpu => f.write_str("cpu"),
             BackendKind::Cuda(n) => write!(f, "cuda:{n}"),
+            BackendKind::CudaExact(n) => write!(f, "cuda-exact:{n}"),
         }
     }
 }
@@ -80,7 +89,9 @@ impl BackendKind {
     pub fn open(self) -> Result<Device> {
         match self {
             BackendKind::Cpu => Ok(Device::Cpu),
-            BackendKind::Cuda(n) => Ok(Device::Cuda(cuda::CudaDevice::open(n)?)),
+            BackendKind::Cuda(n) | BackendKind::CudaExact(n) => {
+                Ok(Device::Cuda(cuda::CudaDevice::open(n)?))
+            }
         }
     }
 }
