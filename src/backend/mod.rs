@@ -106,18 +106,22 @@ pub trait OnBackend {
 
 impl BackendKind {
     /// Opens the device and runs `job` on its training backend. The CPU
-    /// reference always opens; `cuda` opens the device first (so a missing
-    /// driver or a build without the feature is the usual exit-2 error), then
-    /// reports that the CUDA backend does not implement the training ops yet.
-    /// When it does (issue #12), its arm calls `job.run(&cuda_backend)`.
+    /// reference always opens; `cuda` / `cuda-exact` open the device first
+    /// (a missing driver or a build without the feature is the usual exit-2
+    /// error), then build the CUDA backend on it in fast or exact mode
+    /// (`backend::cuda::CudaBackend`; in a build without the feature the
+    /// device never opens, so that arm never runs).
     pub fn run<J: OnBackend>(self, job: J) -> Result<J::Output> {
         match self.open()? {
             Device::Cpu => job.run(&CpuF32::new()),
-            Device::Cuda(_) => Err(Error::Unsupported(format!(
-                "--backend {self}: the CUDA device opened, but this build's CUDA backend does not \
-                 implement the training ops yet (only `csnas verify` reaches it); use --backend cpu"
-            ))),
+            Device::Cuda(d) => job.run(&d.backend(self.is_exact())?),
         }
+    }
+
+    /// Whether this is the exact CUDA mode (`cuda-exact`): our kernels for
+    /// every op, reproducing the CPU reference bit for bit.
+    pub fn is_exact(self) -> bool {
+        matches!(self, BackendKind::CudaExact(_))
     }
 
     /// The arithmetic name a log made on this backend records (`cpu-f32`

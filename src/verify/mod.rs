@@ -18,13 +18,11 @@
 //! losses, the clipping norm) to `atol 1e-5, rtol 1e-4`.
 
 mod cases;
-mod cuda;
 mod seam;
 #[cfg(test)]
 mod tests;
 
 pub use cases::{OpCase, VerifyOp, cases};
-pub use cuda::CudaOps;
 pub use seam::SeamOps;
 
 /// The CPU reference as an [`OpBackend`].
@@ -55,7 +53,7 @@ pub trait OpBackend {
 pub fn op_backend(kind: BackendKind) -> Result<Box<dyn OpBackend>> {
     match kind.open()? {
         Device::Cpu => Ok(Box::new(cpu_ops())),
-        Device::Cuda(d) => Ok(Box::new(CudaOps::new(d))),
+        Device::Cuda(d) => Ok(Box::new(SeamOps(d.backend(kind.is_exact())?))),
     }
 }
 

@@ -180,6 +180,14 @@ impl CudaBackend {
 }
 
 impl LayoutOps for CudaBackend {
+    fn split_rows(&self, x: &GpuTensor, at: usize) -> (GpuTensor, GpuTensor) {
+        self.split_rows_on_device(x, at)
+    }
+
+    fn concat_rows(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
+        self.concat_rows_on_device(a, b)
+    }
+
     fn concat_channels(&self, xs: &[&GpuTensor]) -> GpuTensor {
         let (n, _, h, w) = xs[0].d4();
         let total: usize = xs.iter().map(|x| x.d4().1).sum();
