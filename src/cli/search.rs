@@ -158,6 +158,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             options: args.sbatch.clone(),
             retries: args.retries,
             poll: std::time::Duration::from_millis(500),
+            max_poll: std::time::Duration::from_secs(30),
         };
         run_search_on(&args.out, &config, &slurm, observer)?
     } else if workers == 1 {
