@@ -100,7 +100,7 @@ fn head(dir: &TempDir, executor: &[&str]) -> String {
 /// The head of the same search run in this process (computed once).
 fn expected() -> &'static str {
     static HEAD: OnceLock<String> = OnceLock::new();
-    HEAD.get_or_init(|| head(&TempDir::new("inline"), &[]))
+    HEAD.get_or_init(|| head(&TempDir::new("inline"), &["--workers", "1"]))
 }
 
 /// Training starts recorded per trial by `csnas trial run`.

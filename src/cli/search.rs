@@ -68,9 +68,11 @@ pub struct SearchArgs {
     #[arg(long, value_name = "PATH")]
     pub csnas_bin: Option<PathBuf>,
     /// Trials run at once (at most `--batch` are useful); the log is the same
-    /// for any count.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub workers: usize,
+    /// for any count. Default: with `--batch K` > 1, min(K, cores) worker
+    /// processes of one thread each (measured faster than one worker with
+    /// every core: benches/WORKERS.md); with K = 1, one worker in this process.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
     /// Threads per worker (0 = the cores divided among the workers; with
     /// `--executor slurm`, 1 per task); results are identical for any count.
     #[arg(long, default_value_t = 0)]
@@ -128,20 +130,32 @@ impl SearchArgs {
     }
 }
 
+/// Worker processes when `--workers` is not given: one per trial of a batch,
+/// at most one per core (each with one thread), since on 2 cores 2 workers ×
+/// 1 thread ran the default trial 15–20% faster than 1 worker × 2 threads
+/// (benches/WORKERS.md); one in-process worker for the sequential search.
+pub fn default_workers(batch: usize, cores: usize) -> usize {
+    batch.min(cores).max(1)
+}
+
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     let (mut config, data) = args.config()?;
-    if args.workers == 0 {
-        return Err(crate::invalid!("--workers 0: need at least one worker"));
-    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = match args.workers {
+        Some(0) => return Err(crate::invalid!("--workers 0: need at least one worker")),
+        Some(n) => n,
+        // Worker processes compute on the CPU reference only (below).
+        None if args.backend != crate::backend::BackendKind::Cpu => 1,
+        None => default_workers(config.batch, cores),
+    };
     config.backend = args.backend.arithmetic()?;
-    if (args.workers > 1 || args.executor == "slurm")
-        && args.backend != crate::backend::BackendKind::Cpu
+    if (workers > 1 || args.executor == "slurm") && args.backend != crate::backend::BackendKind::Cpu
     {
         return Err(crate::invalid!(
             "--backend {} with worker processes (--workers {}, --executor {}): workers compute on the CPU reference only so far; use --workers 1",
             args.backend,
-            args.workers,
+            workers,
             args.executor
         ));
     }
@@ -160,20 +174,20 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             options: args.sbatch.clone(),
             retries: args.retries,
             poll: std::time::Duration::from_millis(500),
+            max_poll: std::time::Duration::from_secs(30),
         };
         run_search_on(&args.out, &config, &slurm, observer)?
-    } else if args.workers == 1 {
+    } else if workers == 1 {
         let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
         with_threads(args.threads, || {
             run_search(&args.out, &config, &runner, observer)
         })??
     } else {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let workers = LocalWorkers {
             exe,
-            workers: args.workers,
+            workers,
             threads: match args.threads {
-                0 => (cores / args.workers).max(1),
+                0 => (cores / workers).max(1),
                 t => t,
             },
             data: args.data.clone(),
@@ -241,5 +255,17 @@ impl SearchObserver for Bars {
         self.search.inc(1);
         let best = record.objective.map_or(f64::INFINITY, |o| o.to_f64());
         self.search.set_message(format!("last objective {best:.4}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_workers_are_one_per_batch_trial_up_to_the_cores() {
+        use super::default_workers;
+        assert_eq!(default_workers(1, 2), 1, "K = 1 runs in process");
+        assert_eq!(default_workers(4, 2), 2);
+        assert_eq!(default_workers(2, 16), 2);
+        assert_eq!(default_workers(8, 1), 1);
     }
 }

@@ -42,8 +42,12 @@ pub struct SlurmArrays {
     pub options: Vec<String>,
     /// Submissions of a batch's unfinished tasks after the first.
     pub retries: usize,
-    /// How often the queue and the result files are looked at.
+    /// The first wait between looks at the queue and the result files; it
+    /// doubles while nothing arrives, up to `max_poll` (a busy cluster's
+    /// controller should not answer `squeue` twice a second for hours), and
+    /// starts again at `poll` when a result arrives.
     pub poll: Duration,
+    pub max_poll: Duration,
 }
 
 /// Whether Slurm's `sbatch` is on the `PATH`.
@@ -189,6 +193,7 @@ impl Executor for SlurmArrays {
                     self.submit(first, &trials)?
                 }
             };
+            let mut wait = self.poll;
             loop {
                 let queued = match in_queue(&id) {
                     Ok(q) => q,
@@ -201,6 +206,7 @@ impl Executor for SlurmArrays {
                     Err(e) => return Err(e),
                 };
                 let mut still = Vec::new();
+                let before = missing.len();
                 for spec in missing {
                     match self.work.finished(spec)? {
                         Some(result) => done(result)?,
@@ -211,7 +217,11 @@ impl Executor for SlurmArrays {
                 if !queued || missing.is_empty() {
                     break;
                 }
-                std::thread::sleep(self.poll);
+                wait = match missing.len() < before {
+                    true => self.poll,
+                    false => (wait * 2).min(self.max_poll.max(self.poll)),
+                };
+                std::thread::sleep(wait);
             }
         }
         Ok(())
