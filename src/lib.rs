@@ -15,6 +15,7 @@
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
 //! - [`limits`]: documented upper bounds on every size a user or file can set.
+//! - [`plot`]: SVG figures of a search log (history, objective per op).
 //! - [`study`]: rank studies of label-free objectives against labels.
 //! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
 //! - [`verify`]: per-op comparison of two backends with stated tolerances.
@@ -44,6 +45,7 @@ pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod parallel;
+pub mod plot;
 pub mod real;
 pub mod rng;
 pub mod search;

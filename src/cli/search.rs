@@ -35,10 +35,12 @@ pub struct SearchArgs {
     #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
     pub preset: String,
     /// Settings applied over the preset: `key = value` lines with the config
-    /// record's keys (`csnas show DIR --json` lists them), e.g. `sgd.lr = 0.01`.
+    /// record's keys (`csnas show DIR --json` and `--print-config` list them),
+    /// e.g. `sgd.lr = 0.01` [default: none, the preset as it is].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Number of trials (overrides the preset's and the config file's).
+    /// Number of trials (overrides the preset's and the config file's)
+    /// [default: the config's `trials`: 120 for the csnas-cifar10 presets].
     #[arg(long)]
     pub trials: Option<usize>,
     /// Master seed of every random draw.
@@ -61,9 +63,13 @@ pub struct SearchArgs {
     /// are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// No progress bars.
+    /// No progress bars, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the settings (as `key = value` lines a `--config` file takes)
+    /// and exit without searching.
+    #[arg(long)]
+    pub print_config: bool,
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -113,6 +119,12 @@ impl SearchArgs {
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     let (config, data) = args.config()?;
+    if args.print_config {
+        return write_out(out, &settings_text(&config));
+    }
+    if !args.quiet {
+        eprint!("{}", settings_text(&config));
+    }
     if args.workers == 0 {
         return Err(crate::invalid!("--workers 0: need at least one worker"));
     }
@@ -150,6 +162,28 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => text.push_str("best: none (no trial ended ok)\n"),
     }
     write_out(out, &text)
+}
+
+/// The search's settings as `key = value` lines, the keys a `--config`
+/// file takes (fed back as one, they give the same config), with the seed
+/// and data in a closing comment.
+pub fn settings_text(config: &SearchConfig) -> String {
+    let r = config.to_record();
+    let mut s = format!(
+        "# csnas search settings (`--config` takes these keys)\nnodes = {}\nencoding = {}\n\
+         objective = {}\n",
+        config.space.nodes, r.encoding, r.objective
+    );
+    for (k, v) in &r.hyper_parameters {
+        s.push_str(&format!("{k} = {v}\n"));
+    }
+    s.push_str(&format!(
+        "# seed {}, data {} (digest {})\n",
+        r.seed,
+        config.data,
+        r.data_digest.to_hex()
+    ));
+    s
 }
 
 /// Two progress bars on stderr: trials of the search, batches of the trial.
