@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod bench;
 pub mod genotype;
+pub mod interrupt;
 pub mod linear_eval;
 pub mod plot;
 pub mod predict;
@@ -19,6 +20,7 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod train_resume;
 pub mod trial;
 pub mod verify;
 pub mod watch;
