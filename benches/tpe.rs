@@ -11,6 +11,7 @@
 //!   cargo bench --bench tpe -- --out target/tpe-bench/rust.csv
 //!   cargo bench --bench tpe -- --only v28-0,v28-1 --seeds 30 \
 //!       --method try:preset=optuna,prior_weight=0.5 --out try.csv
+//!   cargo bench --bench tpe -- --method csnas-hyperopt --batch 4 --out k4.csv
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,7 +44,8 @@ struct Args {
     /// Trials per run (at least 100, the largest budget reported).
     #[arg(long, default_value_t = 100)]
     trials: usize,
-    /// Proposals per batch (K); sequential TPE needs 1.
+    /// Proposals per batch (K), proposed as a search with `batch = K` does
+    /// (constant liar for pending trials); a method's label gets `-kK` for K > 1.
     #[arg(long, default_value_t = 1)]
     batch: usize,
     /// Worker threads (each run is single-threaded).
@@ -123,8 +125,13 @@ fn main_inner() -> Result<(), String> {
     } else {
         args.methods.clone()
     };
-    let methods: Vec<StrategyProposer> =
+    let mut methods: Vec<StrategyProposer> =
         specs.iter().map(|s| method(s)).collect::<Result<_, _>>()?;
+    if args.batch > 1 {
+        for m in &mut methods {
+            m.name = format!("{}-k{}", m.name, args.batch);
+        }
+    }
     // Methods alternate within each (instance, seed), so load hits all alike.
     let mut jobs: Vec<(usize, u64, usize)> = Vec::new();
     for i in 0..instances.len() {

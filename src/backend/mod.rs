@@ -16,7 +16,17 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
+pub mod cpu;
 pub mod cuda_plan;
+pub mod device;
+pub mod ops;
+
+pub use cpu::{Cpu, CpuF32, CpuF64};
+pub use device::{BackendCore, Dims4, TensorMut, TensorRef};
+pub use ops::{
+    Backend, BatchNormOps, ConvOps, ElementwiseOps, LayoutOps, LossOps, MatmulOps, OptimOps,
+    PoolOps,
+};
 
 #[cfg(feature = "cuda")]
 #[path = "cuda/mod.rs"]
@@ -33,6 +43,8 @@ pub enum BackendKind {
     Cpu,
     /// The CUDA device with this ordinal (`cuda` means `cuda:0`).
     Cuda(usize),
+    /// The CUDA device in exact mode (`cuda-exact[:N]`).
+    CudaExact(usize),
 }
 
 impl FromStr for BackendKind {
@@ -42,10 +54,16 @@ impl FromStr for BackendKind {
         match s {
             "cpu" => Ok(BackendKind::Cpu),
             "cuda" => Ok(BackendKind::Cuda(0)),
-            _ => match s.strip_prefix("cuda:").map(str::parse::<usize>) {
-                Some(Ok(n)) => Ok(BackendKind::Cuda(n)),
+            "cuda-exact" => Ok(BackendKind::CudaExact(0)),
+            _ => match (
+                s.strip_prefix("cuda:").map(str::parse::<usize>),
+                s.strip_prefix("cuda-exact:").map(str::parse::<usize>),
+            ) {
+                (Some(Ok(n)), _) => Ok(BackendKind::Cuda(n)),
+                (_, Some(Ok(n))) => Ok(BackendKind::CudaExact(n)),
                 _ => Err(Error::invalid(format!(
-                    "--backend: unknown backend {s:?}; expected cpu, cuda or cuda:N (N a device ordinal)"
+                    "--backend: unknown backend {s:?}; expected cpu, cuda, cuda:N, cuda-exact or \
+                     cuda-exact:N (N a device ordinal)"
                 ))),
             },
         }
@@ -57,6 +75,7 @@ impl fmt::Display for BackendKind {
         match self {
             BackendKind::Cpu => f.write_str("cpu"),
             BackendKind::Cuda(n) => write!(f, "cuda:{n}"),
+            BackendKind::CudaExact(n) => write!(f, "cuda-exact:{n}"),
         }
     }
 }
@@ -67,7 +86,9 @@ impl BackendKind {
     pub fn open(self) -> Result<Device> {
         match self {
             BackendKind::Cpu => Ok(Device::Cpu),
-            BackendKind::Cuda(n) => Ok(Device::Cuda(cuda::CudaDevice::open(n)?)),
+            BackendKind::Cuda(n) | BackendKind::CudaExact(n) => {
+                Ok(Device::Cuda(cuda::CudaDevice::open(n)?))
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::search::config::{PRESET_NAMES, SearchConfig};
 use crate::search::driver::run_search_on;
 use crate::search::executor::WorkDir;
 use crate::search::executor::local::LocalWorkers;
+use crate::search::executor::slurm::SlurmArrays;
 use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
@@ -52,15 +53,28 @@ pub struct SearchArgs {
     #[arg(long, value_name = "K")]
     pub batch: Option<usize>,
     /// Where trials run: `local` (this machine: in this process with one
-    /// worker, else worker processes).
-    #[arg(long, default_value = "local", value_parser = ["local"])]
+    /// worker, else `--workers` processes) or `slurm` (one `sbatch --array`
+    /// job per batch; the log's folder must be on storage the nodes share).
+    #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
     pub executor: String,
+    /// An option passed to `sbatch` as it is (repeatable), e.g.
+    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`.
+    #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
+    pub sbatch: Vec<String>,
+    /// With `--executor slurm`: how many times a batch's tasks that ended
+    /// without a result (failed, cancelled, pre-empted) are submitted again.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retries: usize,
+    /// With `--executor slurm`: the csnas binary the tasks run, as the nodes
+    /// see it (default: this binary's path).
+    #[arg(long, value_name = "PATH")]
+    pub csnas_bin: Option<PathBuf>,
     /// Trials run at once (at most `--batch` are useful); the log is the same
     /// for any count.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub workers: usize,
-    /// Threads per worker (0 = the cores divided among the workers); results
-    /// are identical for any count.
+    /// Threads per worker (0 = the cores divided among the workers; with
+    /// `--executor slurm`, 1 per task); results are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// No progress bars, no settings on stderr.
@@ -135,7 +149,22 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     }
     let watch = Watch::new(Mode::for_stderr(args.quiet));
     let observer: &dyn SearchObserver = &watch;
-    let summary = if args.workers == 1 {
+    let exe = match &args.csnas_bin {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,
+    };
+    let summary = if args.executor == "slurm" {
+        let slurm = SlurmArrays {
+            exe,
+            threads: args.threads.max(1),
+            data: args.data.clone(),
+            work: WorkDir::of_log(&args.out)?,
+            options: args.sbatch.clone(),
+            retries: args.retries,
+            poll: std::time::Duration::from_millis(500),
+        };
+        run_search_on(&args.out, &config, &slurm, observer)?
+    } else if args.workers == 1 {
         let runner = ContrastiveRunner::new(&config, data)?;
         with_threads(args.threads, || {
             run_search(&args.out, &config, &runner, observer)
@@ -143,7 +172,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     } else {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let workers = LocalWorkers {
-            exe: std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,
+            exe,
             workers: args.workers,
             threads: match args.threads {
                 0 => (cores / args.workers).max(1),

@@ -5,9 +5,9 @@
 //! genotype must be what its recorded choices decode to, with the right
 //! hash, streams and objective; each proposal must follow from the earlier
 //! trials' recorded objectives — in a batch log, from the log at the batch's
-//! start with the constant liar (`crate::search::batch`) — (no training, so a
-//! whole log is checked in seconds); and, optionally, a few trials chosen from the seed are retrained
-//! to check their losses. The first failure is a `CheckFailed` naming the
+//! start with the constant liar (`crate::search::batch`) — (no training, so
+//! a whole log is checked in seconds); and, optionally, a few trials chosen
+//! from the seed are retrained to check their losses. The first failure is a `CheckFailed` naming the
 //! record; each check that passed is reported as a line.
 
 use std::path::Path;

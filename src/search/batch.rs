@@ -22,6 +22,7 @@
 //! search continues that batch with the same proposals a longer run makes.
 
 use super::config::{SearchConfig, Strategy};
+use super::space::SearchSpace;
 use super::tpe::{propose, propose_random};
 
 /// The first trial of `t`'s batch of `k`.
@@ -42,18 +43,9 @@ pub fn constant_liar(observed: &[(Vec<usize>, f64)]) -> f64 {
 /// objective) pairs (at least `t` of them; entries from `t` on are ignored).
 /// Pure; batch-aware as the module doc says.
 pub fn proposal(config: &SearchConfig, recorded: &[(Vec<usize>, f64)], t: usize) -> Vec<usize> {
-    assert!(
-        recorded.len() >= t,
-        "proposal {t} needs {t} recorded trials"
-    );
-    let start = batch_start(t, config.batch);
-    if start == t {
-        return sequential_proposal(config, &recorded[..t], t);
-    }
-    let lie = constant_liar(&recorded[..start]);
-    let mut history = recorded[..start].to_vec();
-    history.extend(recorded[start..t].iter().map(|(c, _)| (c.clone(), lie)));
-    sequential_proposal(config, &history, t)
+    proposal_with(config.batch, recorded, t, &|h, t| {
+        sequential_proposal(&config.space, &config.strategy, config.seed, h, t)
+    })
 }
 
 /// Proposals for trials `from..to`, all in the batch of `from`, given the
@@ -65,31 +57,91 @@ pub fn batch_proposals(
     from: usize,
     to: usize,
 ) -> Vec<Vec<usize>> {
-    let start = batch_start(from, config.batch);
+    batch_proposals_with(config.batch, recorded, from, to, &|h, t| {
+        sequential_proposal(&config.space, &config.strategy, config.seed, h, t)
+    })
+}
+
+/// A proposer that counts every history entry as observed: `(history, t)`
+/// → trial `t`'s choices.
+pub type Sequential<'a> = &'a dyn Fn(&[(Vec<usize>, f64)], usize) -> Vec<usize>;
+
+/// [`proposal`] for batches of `k` over any sequential proposer.
+pub fn proposal_with(
+    k: usize,
+    recorded: &[(Vec<usize>, f64)],
+    t: usize,
+    sequential: Sequential<'_>,
+) -> Vec<usize> {
+    proposal_in_batch(batch_start(t, k), recorded, t, sequential)
+}
+
+/// Trial `t`'s proposal in the batch that starts at trial `start`: trials
+/// `0..start` observed, `start..t` pending (counted with the liar).
+pub fn proposal_in_batch(
+    start: usize,
+    recorded: &[(Vec<usize>, f64)],
+    t: usize,
+    sequential: Sequential<'_>,
+) -> Vec<usize> {
     assert!(
-        to <= start + config.batch.max(1),
-        "{from}..{to} spans two batches"
+        recorded.len() >= t,
+        "proposal {t} needs {t} recorded trials"
     );
+    if start == t {
+        return sequential(&recorded[..t], t);
+    }
     let lie = constant_liar(&recorded[..start]);
+    let mut history = recorded[..start].to_vec();
+    history.extend(recorded[start..t].iter().map(|(c, _)| (c.clone(), lie)));
+    sequential(&history, t)
+}
+
+/// [`batch_proposals`] for batches of `k` over any sequential proposer.
+pub fn batch_proposals_with(
+    k: usize,
+    recorded: &[(Vec<usize>, f64)],
+    from: usize,
+    to: usize,
+    sequential: Sequential<'_>,
+) -> Vec<Vec<usize>> {
+    let start = batch_start(from, k);
+    assert!(to <= start + k.max(1), "{from}..{to} spans two batches");
+    proposals_in_batch(start, recorded, from, to, sequential)
+}
+
+/// Proposals for trials `from..to` of the batch that starts at `start`
+/// (`start <= from`), given the `from` recorded trials before them.
+pub fn proposals_in_batch(
+    start: usize,
+    recorded: &[(Vec<usize>, f64)],
+    from: usize,
+    to: usize,
+    sequential: Sequential<'_>,
+) -> Vec<Vec<usize>> {
     let mut history = recorded[..from].to_vec();
     let mut out = Vec::with_capacity(to - from);
     for t in from..to {
-        let choices = proposal(config, &history, t);
-        history.push((choices.clone(), lie));
+        let choices = proposal_in_batch(start, &history, t, sequential);
+        // The objective is never read: trials of the batch count as the lie.
+        history.push((choices.clone(), f64::NAN));
         out.push(choices);
     }
     out
 }
 
-/// The proposal for `t` from `history` (every entry counts as observed).
-fn sequential_proposal(
-    config: &SearchConfig,
+/// The proposal of `strategy` for `t` from `history` (every entry counts as
+/// observed): the sequential search.
+pub fn sequential_proposal(
+    space: &SearchSpace,
+    strategy: &Strategy,
+    seed: u64,
     history: &[(Vec<usize>, f64)],
     t: usize,
 ) -> Vec<usize> {
-    match &config.strategy {
-        Strategy::Random => propose_random(&config.space, t, config.seed),
-        Strategy::Tpe(s) => propose(&config.space, history, t, config.seed, s),
+    match strategy {
+        Strategy::Random => propose_random(space, t, seed),
+        Strategy::Tpe(s) => propose(space, history, t, seed, s),
     }
 }
 

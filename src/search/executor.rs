@@ -19,6 +19,7 @@ use super::trial::{TrialResult, TrialSpec, read_result, run_spec, write_file};
 use crate::error::{Error, Result};
 
 pub mod local;
+pub mod slurm;
 
 /// Runs trial specs; see the module doc.
 pub trait Executor {
@@ -62,10 +63,12 @@ impl Executor for InProcess<'_> {
 pub struct WorkDir(pub PathBuf);
 
 impl WorkDir {
-    /// `<log>/work`, created if missing.
+    /// `<log>/work`, created if missing, as an absolute path (Slurm tasks
+    /// may start in another folder).
     pub fn of_log(log: &Path) -> Result<WorkDir> {
         let dir = log.join("work");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let dir = std::fs::canonicalize(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(WorkDir(dir))
     }
     pub fn spec(&self, t: u64) -> PathBuf {

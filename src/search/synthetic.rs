@@ -11,18 +11,19 @@
 //! reference (hyperopt, Optuna) reads too, and their coefficients are
 //! integers, so both sides compute the very same objective values.
 //!
-//! Why a [`Proposer`] trait with a batch size: batch-synchronous proposals
-//! (issue #13: K proposals from the history at a batch's start, pending ones
-//! counted by a constant liar) plug in here as one more proposer, and
-//! [`run`] already hands each proposer whole batches.
+//! Why a [`Proposer`] trait with a batch size: [`run`] hands each proposer
+//! whole batches, and [`StrategyProposer`] proposes them exactly as a search
+//! with `batch = K` does ([`super::batch`]: K proposals from the history at
+//! the batch's start, pending ones counted by the constant liar), so the
+//! benchmark measures what batches cost in quality.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
+use super::batch::{proposals_in_batch, sequential_proposal};
 use super::config::Strategy;
 use super::space::SearchSpace;
-use super::tpe::{propose, propose_random};
 use crate::error::{Error, Result};
 use crate::invalid;
 
@@ -147,17 +148,18 @@ impl Proposer for StrategyProposer {
         count: usize,
         seed: u64,
     ) -> Result<Vec<Vec<usize>>> {
-        match (&self.strategy, count) {
-            (Strategy::Random, _) => Ok((first..first + count)
-                .map(|t| propose_random(space, t, seed))
-                .collect()),
-            (Strategy::Tpe(s), 1) => Ok(vec![propose(space, history, first, seed, s)]),
-            // Batch-synchronous TPE (issue #13) is a proposer of its own.
-            (Strategy::Tpe(_), _) => Err(invalid!(
-                "{}: batch size {count}: sequential TPE proposes one trial at a time",
-                self.name
-            )),
-        }
+        // Batch-synchronous, as the search proposes one batch of `count`
+        // (the constant liar for pending trials); count 1 is sequential.
+        let sequential = |h: &[(Vec<usize>, f64)], t: usize| {
+            sequential_proposal(space, &self.strategy, seed, h, t)
+        };
+        Ok(proposals_in_batch(
+            first,
+            history,
+            first,
+            first + count,
+            &sequential,
+        ))
     }
 }
 

@@ -93,3 +93,19 @@ fn batch_proposals_are_the_proposals_audit_rederives() {
         assert_eq!(rest[0], recorded[9].0, "k {k}");
     }
 }
+
+#[test]
+fn the_benchmark_proposes_batches_as_the_search_does() {
+    use crate::search::synthetic::{Proposer, StrategyProposer};
+    let mut config = small_config(7);
+    config.batch = 4;
+    let proposer = StrategyProposer {
+        name: "tpe".into(),
+        strategy: config.strategy.clone(),
+    };
+    let h = history(&config, 8);
+    let bench = proposer
+        .propose_batch(&config.space, &h, 8, 4, config.seed)
+        .unwrap();
+    assert_eq!(bench, batch_proposals(&config, &h, 8, 12));
+}
