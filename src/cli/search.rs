@@ -58,7 +58,8 @@ pub struct SearchArgs {
     #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
     pub executor: String,
     /// An option passed to `sbatch` as it is (repeatable), e.g.
-    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`.
+    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`
+    /// [default: none].
     #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
     pub sbatch: Vec<String>,
     /// With `--executor slurm`: how many times a batch's tasks that ended
