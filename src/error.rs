@@ -25,9 +25,6 @@ pub enum Error {
     CheckFailed(String),
     /// The build lacks a capability (e.g. the `cuda` feature). Exit code 2.
     Unsupported(String),
-    /// Stopped by Ctrl-C at a safe point; the message says what was kept.
-    /// Exit code 130 (the shell's code for SIGINT).
-    Interrupted(String),
 }
 
 impl Error {
@@ -48,7 +45,6 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::CheckFailed(_) => 1,
-            Error::Interrupted(_) => 130,
             _ => 2,
         }
     }
@@ -57,10 +53,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Invalid(m)
-            | Error::CheckFailed(m)
-            | Error::Unsupported(m)
-            | Error::Interrupted(m) => f.write_str(m),
+            Error::Invalid(m) | Error::CheckFailed(m) | Error::Unsupported(m) => f.write_str(m),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

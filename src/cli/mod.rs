@@ -10,7 +10,6 @@
 pub mod audit;
 pub mod bench;
 pub mod genotype;
-pub mod interrupt;
 pub mod linear_eval;
 pub mod plot;
 pub mod predict;
@@ -20,7 +19,6 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
-pub mod train_resume;
 pub mod trial;
 pub mod verify;
 pub mod watch;

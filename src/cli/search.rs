@@ -140,11 +140,6 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     if !args.quiet {
         eprint!("{}", settings_text(&config));
     }
-    super::interrupt::on_interrupt(super::interrupt::OnInterrupt::Exit(format!(
-        "every finished trial is in {}; resume with: {}",
-        args.out.display(),
-        super::interrupt::this_command()
-    )));
     if args.workers == 0 {
         return Err(crate::invalid!("--workers 0: need at least one worker"));
     }

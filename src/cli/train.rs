@@ -14,8 +14,6 @@ use std::sync::mpsc;
 
 use clap::Args;
 
-use super::interrupt::{self, OnInterrupt};
-use super::train_resume::{RunIdentity, load_state, save_state};
 use crate::data::augment::Normalize;
 use crate::data::batch::{Portion, split};
 use crate::data::{self, DataSpec, Dataset, Loaded};
@@ -26,7 +24,7 @@ use crate::limits;
 use crate::model::checkpoint::{network_metadata, save_checkpoint};
 use crate::model::{NetworkConfig, NetworkKind};
 use crate::rng::StreamPath;
-use crate::train::supervised::{Event, SupervisedConfig, TrainState, train_supervised_from};
+use crate::train::supervised::{Event, SupervisedConfig, train_supervised};
 
 /// Fraction of a data set without an official test part (digits, folders)
 /// held out for testing.
@@ -84,15 +82,6 @@ pub struct TrainArgs {
     /// names) [default: not saved].
     #[arg(long, value_name = "FILE.safetensors")]
     pub out: Option<PathBuf>,
-    /// Save the run's state after every epoch (weights, running statistics,
-    /// momentum, epoch, step), atomically, for `--resume` [default: not saved].
-    #[arg(long, value_name = "FILE.safetensors")]
-    pub checkpoint: Option<PathBuf>,
-    /// Continue the run whose `--checkpoint` file this is; the other flags
-    /// must give the same settings. Ends at the same weights as a run never
-    /// stopped [default: start from the initial weights].
-    #[arg(long, value_name = "FILE.safetensors")]
-    pub resume: Option<PathBuf>,
     /// No progress bar, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
@@ -249,15 +238,6 @@ impl TrainArgs {
     }
 }
 
-/// This command with `--resume CHECKPOINT` added (if it is not there).
-fn resume_command(args: &TrainArgs) -> String {
-    let mut command = interrupt::this_command();
-    if let (Some(file), None) = (&args.checkpoint, &args.resume) {
-        command.push_str(&format!(" --resume {}", file.display()));
-    }
-    command
-}
-
 /// The training settings as `key = value` lines.
 pub fn settings_text(cfg: &SupervisedConfig, seed: u64) -> String {
     let n = &cfg.network;
@@ -353,17 +333,6 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             genotype.hash().to_hex()
         ),
     )?;
-    let resume_hint = match &args.checkpoint {
-        Some(file) => OnInterrupt::AtSafePoint(format!(
-            "stopping after this epoch; its state goes to {}; resume with: {}",
-            file.display(),
-            resume_command(&args)
-        )),
-        None => OnInterrupt::Exit(
-            "stopped; nothing was saved (train with --checkpoint FILE to keep every epoch)".into(),
-        ),
-    };
-    interrupt::on_interrupt(resume_hint);
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
@@ -428,58 +397,15 @@ fn train_and_save(
         }
     };
     let root = StreamPath::root(args.seed);
-    let settings = settings_text(cfg, args.seed);
-    let id = RunIdentity {
-        settings: &settings,
-        genotype,
-        data_digest: data.loaded.train.digest().to_hex().to_string(),
-    };
-    let start = match &args.resume {
-        Some(file) => {
-            let state = load_state(file, cfg, &id, &root)?;
-            let _ = lines.send(format!(
-                "resumed from {} after epoch {}/{epochs}\n",
-                file.display(),
-                state.epoch
-            ));
-            Some(state)
-        }
-        None => None,
-    };
-    let mut at_epoch_end = |state: &TrainState| -> Result<()> {
-        if let Some(file) = &args.checkpoint {
-            save_state(file, state, cfg, &id)?;
-        }
-        if interrupt::requested() {
-            let saved = match &args.checkpoint {
-                Some(file) => format!(
-                    "its state is in {}; resume with: {}",
-                    file.display(),
-                    resume_command(args)
-                ),
-                None => "nothing was saved".into(),
-            };
-            return Err(Error::Interrupted(format!(
-                "interrupted after epoch {}/{epochs}: {saved}",
-                state.epoch
-            )));
-        }
-        Ok(())
-    };
-    let data_parts = (
-        &data.loaded.train,
-        &data.train_idx[..],
-        data.test(),
-        &data.test_idx[..],
-    );
-    let (net, outcome) = train_supervised_from(
+    let (net, outcome) = train_supervised(
         genotype,
         cfg,
-        data_parts,
+        &data.loaded.train,
+        &data.train_idx,
+        data.test(),
+        &data.test_idx,
         &root,
-        start,
         &mut on_event,
-        &mut at_epoch_end,
     )?;
     if let Some(path) = &args.out {
         let mut meta = network_metadata(genotype, &cfg.network, "eval")?;

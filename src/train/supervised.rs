@@ -238,23 +238,6 @@ pub struct StepConfig {
     pub drop_path: f64,
 }
 
-/// Where a supervised run stands at an epoch boundary: everything the rest
-/// of the run depends on besides the config, data and stream root (every
-/// later draw is derived from `root`, the epoch and the step), so a run
-/// continued from it ends at the same bits as one never stopped.
-pub struct TrainState {
-    pub net: Network<f32>,
-    /// SGD momentum buffers, one per parameter in state-dict order (empty
-    /// before the first step).
-    pub momentum: Vec<SgdState<f32>>,
-    /// Epochs finished.
-    pub epoch: usize,
-    /// Global steps taken.
-    pub step: u64,
-    /// The finished epochs' reports.
-    pub reports: Vec<EpochReport>,
-}
-
 /// Trains `genotype`'s evaluation network on `train[train_idx]`, evaluating on
 /// `test[test_idx]` after each epoch (module doc for the order of everything).
 /// Returns the trained network and the outcome.
@@ -269,27 +252,6 @@ pub fn train_supervised(
     root: &StreamPath,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<(Network<f32>, SupervisedOutcome)> {
-    let data = (train, train_idx, test, test_idx);
-    train_supervised_from(genotype, cfg, data, root, None, progress, &mut |_| Ok(()))
-}
-
-/// The training and test data: `(train, train_idx, test, test_idx)`.
-pub type SupervisedData<'a> = (&'a Dataset, &'a [usize], &'a Dataset, &'a [usize]);
-
-/// [`train_supervised`] from `start` (a [`TrainState`] saved at an epoch
-/// boundary of the same run; `None`: from the initial weights), calling
-/// `at_epoch_end` after each epoch's report (to save a checkpoint; an error
-/// stops the run and is returned).
-#[allow(clippy::too_many_arguments)]
-pub fn train_supervised_from(
-    genotype: &Genotype,
-    cfg: &SupervisedConfig,
-    (train, train_idx, test, test_idx): SupervisedData<'_>,
-    root: &StreamPath,
-    start: Option<TrainState>,
-    progress: &mut dyn FnMut(Event<'_>),
-    at_epoch_end: &mut dyn FnMut(&TrainState) -> Result<()>,
-) -> Result<(Network<f32>, SupervisedOutcome)> {
     cfg.validate(train)?;
     cfg.validate(test)?;
     if train_idx.is_empty() || test_idx.is_empty() {
@@ -299,33 +261,19 @@ pub fn train_supervised_from(
             test_idx.len()
         ));
     }
-    let mut state = match start {
-        Some(state) if state.epoch > cfg.epochs => {
-            return Err(invalid!(
-                "supervised: the saved state is after epoch {} of a {}-epoch run",
-                state.epoch,
-                cfg.epochs
-            ));
-        }
-        Some(state) => state,
-        None => TrainState {
-            net: Network::<f32>::new(
-                genotype,
-                &cfg.network,
-                NetworkKind::Eval,
-                &root.child("init"),
-            )?,
-            momentum: Vec::new(),
-            epoch: 0,
-            step: 0,
-            reports: Vec::with_capacity(cfg.epochs),
-        },
-    };
+    let mut net = Network::<f32>::new(
+        genotype,
+        &cfg.network,
+        NetworkKind::Eval,
+        &root.child("init"),
+    )?;
+    let mut states = Vec::new();
     let augment_root = root.child("augment");
     let test_augment = cfg.test_augment();
     let batches = train_idx.len().div_ceil(cfg.batch_size);
-    let first = state.epoch;
-    for epoch in first..cfg.epochs {
+    let mut step = 0u64;
+    let mut reports = Vec::with_capacity(cfg.epochs);
+    for epoch in 0..cfg.epochs {
         let lr = cosine_lr(cfg.sgd.lr, cfg.lr_min, epoch, cfg.epochs);
         let drop = drop_path_prob(cfg.drop_path, epoch, cfg.epochs);
         let step_cfg = StepConfig {
@@ -344,9 +292,8 @@ pub fn train_supervised_from(
         for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let x = batch(train, chunk, epoch as u64, &augment_root, &cfg.augment)?;
             let labels: Vec<usize> = chunk.iter().map(|&i| train.labels[i] as usize).collect();
-            let path = root.at("drop_path", state.step);
-            let (net, momentum) = (&mut state.net, &mut state.momentum);
-            let loss = train_step(net, &x, &labels, &step_cfg, momentum, &path)?;
+            let path = root.at("drop_path", step);
+            let loss = train_step(&mut net, &x, &labels, &step_cfg, &mut states, &path)?;
             if !loss.is_finite() {
                 return Err(invalid!(
                     "supervised: the loss diverged ({loss}) at epoch {epoch}, batch {b}"
@@ -354,7 +301,7 @@ pub fn train_supervised_from(
             }
             weighted += f64::from(loss) * chunk.len() as f64;
             seen += chunk.len();
-            state.step += 1;
+            step += 1;
             progress(Event::Batch {
                 epoch,
                 batch: b,
@@ -362,20 +309,16 @@ pub fn train_supervised_from(
                 loss: weighted / seen as f64,
             });
         }
-        let net = &mut state.net;
-        let test_accuracy = evaluate(net, test, test_idx, &test_augment, cfg.batch_size)?;
-        state.reports.push(EpochReport {
+        let test_accuracy = evaluate(&mut net, test, test_idx, &test_augment, cfg.batch_size)?;
+        reports.push(EpochReport {
             epoch,
             lr,
             drop_path: drop,
             train_loss: (weighted / seen as f64) as f32,
             test_accuracy,
         });
-        state.epoch = epoch + 1;
-        progress(Event::Epoch(state.reports.last().expect("just pushed")));
-        at_epoch_end(&state)?;
+        progress(Event::Epoch(reports.last().expect("just pushed")));
     }
-    let TrainState { net, reports, .. } = state;
     let outcome = SupervisedOutcome {
         test_accuracy: reports.last().map_or(0.0, |r| r.test_accuracy),
         epochs: reports,
