@@ -234,7 +234,12 @@ mod tests {
     use crate::ledger::Exact;
 
     fn trial(index: u64, objective: f32, status: TrialStatus) -> TrialRecord {
-        let g = builtin(if index.is_multiple_of(2) { "DARTS_V2" } else { "PDARTS" }).unwrap();
+        let g = builtin(if index.is_multiple_of(2) {
+            "DARTS_V2"
+        } else {
+            "PDARTS"
+        })
+        .unwrap();
         TrialRecord {
             index,
             parent: blake3::hash(b""),
