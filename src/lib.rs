@@ -15,6 +15,7 @@
 //! - [`search`]: search-space encodings, TPE and random search.
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
 //! - [`limits`]: documented upper bounds on every size a user or file can set.
+//! - [`plot`]: SVG figures of a search log (history, objective per op).
 //! - [`study`]: rank studies of label-free objectives against labels.
 //! - [`backend`]: the seam every device plugs into (tensor types, grouped op
 //!   traits, `docs/backend.md`), the CPU reference backend, device choice
@@ -46,6 +47,7 @@ pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod parallel;
+pub mod plot;
 pub mod real;
 pub mod rng;
 pub mod search;

@@ -49,8 +49,31 @@ fn list_prints_the_builtin_names() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "DARTS_V1\nDARTS_V2\nNASNet\nAmoebaNet\n"
+        "DARTS_V1\nDARTS_V2\nNASNet\nAmoebaNet\nPC_DARTS_cifar\nPC_DARTS_image\nPDARTS\n\
+         CNAS_ISIC_s4\nCNAS_ISIC_s5\n"
     );
+}
+
+#[test]
+fn pc_darts_and_p_darts_count_what_their_papers_report() {
+    // The papers' CIFAR-10 tables (C=36, 20 cells, no auxiliary head):
+    // PC-DARTS 3.6M (Xu et al. 2020, Table 1), P-DARTS 3.4M (Chen et al.
+    // 2019, Table 1), both rounded to 0.1M.
+    for (name, millions) in [("PC_DARTS_cifar", 36), ("PDARTS", 34)] {
+        let out = csnas(&["genotype", "show", name]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let count: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("parameters: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!((count + 50_000) / 100_000, millions, "{name}: {count}");
+    }
+    // The CSNAS authors' 5-node cell concatenates nodes 3 to 6 only.
+    let out = csnas(&["genotype", "show", "CNAS_ISIC_s5"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("normal_concat=[3, 4, 5, 6]"), "{text}");
 }
 
 #[test]

@@ -24,7 +24,8 @@ pub struct AuditArgs {
     /// Retrain this many trials, chosen from the log's seed, and compare their losses.
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub retrain: usize,
-    /// Where the log's data is, for `--retrain` (see `csnas replay --help`).
+    /// Where the log's data is, for `--retrain` (see `csnas replay --help`)
+    /// [default: the built-in digits].
     #[arg(long)]
     pub data: Option<String>,
     /// Worker threads (0 = all cores).

@@ -27,9 +27,51 @@ pub struct GenotypeArgs {
 pub enum GenotypeCommand {
     /// Print a genotype in DARTS text form, its hash, and the parameter count of
     /// the DARTS evaluation network (NetworkCIFAR) built from it.
+    #[command(
+        after_help = "Example:\n  csnas genotype show DARTS_V2 --channels 36 --layers 20 --auxiliary"
+    )]
     Show(ShowArgs),
     /// List the built-in genotype names.
+    #[command(after_help = "Example:\n  csnas genotype list")]
     List,
+    /// Draw the normal and reduction cells as SVG pictures (`normal.svg`,
+    /// `reduce.svg`), as DARTS draws them with graphviz.
+    #[command(after_help = "Example:\n  csnas genotype draw CNAS_ISIC_s5 --out docs/cells")]
+    Draw(DrawArgs),
+}
+
+/// Arguments of `csnas genotype draw`.
+#[derive(Debug, Args)]
+pub struct DrawArgs {
+    /// A built-in name or the DARTS text form.
+    #[arg(value_name = "NAME|TEXT")]
+    pub genotype: String,
+    /// Folder the pictures are written to (created if missing).
+    #[arg(long, value_name = "FOLDER", default_value = ".")]
+    pub out: std::path::PathBuf,
+}
+
+/// Writes `normal.svg` and `reduce.svg` of `args.genotype` into
+/// `args.out`; returns their paths, one a line.
+pub fn draw(args: &DrawArgs) -> Result<String> {
+    let genotype = Genotype::parse_or_builtin(&args.genotype)?;
+    let name = if args.genotype.contains('(') {
+        format!("genotype {}", &genotype.hash().to_hex()[..12])
+    } else {
+        args.genotype.trim().to_string()
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| crate::Error::io(&args.out, e))?;
+    let mut text = String::new();
+    for (file, cell, what) in [
+        ("normal.svg", &genotype.normal, "normal cell"),
+        ("reduce.svg", &genotype.reduce, "reduction cell"),
+    ] {
+        let path = args.out.join(file);
+        let svg = crate::genotype::draw::cell_svg(cell, &format!("{name}: {what}"));
+        std::fs::write(&path, svg).map_err(|e| crate::Error::io(&path, e))?;
+        text.push_str(&format!("{}\n", path.display()));
+    }
+    Ok(text)
 }
 
 /// Arguments of `csnas genotype show`.
@@ -96,6 +138,7 @@ impl ShowArgs {
 pub fn run(args: GenotypeArgs, out: &mut dyn Write) -> Result<()> {
     let text = match args.command {
         GenotypeCommand::List => list_report(),
+        GenotypeCommand::Draw(d) => draw(&d)?,
         GenotypeCommand::Show(show) => {
             let config = show.network_config()?;
             let genotype = Genotype::parse_or_builtin(&show.genotype)?;
@@ -214,6 +257,8 @@ mod tests {
 
     #[test]
     fn list_prints_every_builtin_name_once_per_line() {
-        assert_eq!(list_report(), "DARTS_V1\nDARTS_V2\nNASNet\nAmoebaNet\n");
+        let want: String = BUILTIN_NAMES.iter().map(|n| format!("{n}\n")).collect();
+        assert_eq!(list_report(), want);
+        assert!(want.starts_with("DARTS_V1\nDARTS_V2\nNASNet\nAmoebaNet\nPC_DARTS_cifar\n"));
     }
 }

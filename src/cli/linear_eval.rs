@@ -57,7 +57,8 @@ pub struct LinearEvalArgs {
     /// Data source: digits, cifar10:PATH or folder:PATH.
     #[arg(long, default_value = "digits")]
     pub data: String,
-    /// A safetensors checkpoint (search or eval network) to evaluate as is.
+    /// A safetensors checkpoint (search or eval network) to evaluate as is
+    /// [default: none: train the --genotype encoder first].
     #[arg(long, value_name = "FILE", conflicts_with_all = ["random_init", "genotype"])]
     pub model: Option<PathBuf>,
     /// Genotype of the encoder to train: a built-in name or the DARTS text form.

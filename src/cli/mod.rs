@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bench;
 pub mod genotype;
 pub mod linear_eval;
+pub mod plot;
 pub mod predict;
 pub mod progress;
 pub mod replay;
@@ -41,28 +42,53 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
+    #[command(
+        after_help = "Example:\n  csnas genotype show DARTS_V2 --auxiliary\n  csnas genotype draw PC_DARTS_cifar --out docs/cells"
+    )]
     Genotype(genotype::GenotypeArgs),
     /// Run or resume an architecture search, its log in --out DIR.
+    #[command(
+        after_help = "Example:\n  csnas search --out runs/s0 --trials 20 --seed 0\n  csnas search --preset csnas-cifar10 --data cifar10:data/cifar-10-batches-bin --out runs/c10 --print-config"
+    )]
     Search(search::SearchArgs),
     /// Recompute every trial of a log and name the first difference.
+    #[command(after_help = "Example:\n  csnas replay runs/s0")]
     Replay(replay::ReplayArgs),
     /// Check a log's hashes, links, genotypes and proposals; retrain a few trials.
+    #[command(after_help = "Example:\n  csnas audit runs/s0 --retrain 2")]
     Audit(audit::AuditArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
+    #[command(
+        after_help = "Example:\n  csnas show runs/s0\n  csnas show runs/s0 --csv > trials.csv"
+    )]
     Show(show::ShowArgs),
+    /// Draw a search log's figures as SVG: optimisation history, objective per op.
+    #[command(after_help = "Example:\n  csnas plot runs/s0 --out runs/s0/plots")]
+    Plot(plot::PlotArgs),
     /// Rank study: does the label-free objective rank random genotypes as labels do?
+    #[command(after_help = "Example:\n  csnas study --out runs/study --genotypes 40 --seeds 3")]
     Study(study::StudyArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
+    #[command(after_help = "Example:\n  csnas linear-eval --genotype DARTS_V2 --epochs 10")]
     LinearEval(linear_eval::LinearEvalArgs),
     /// Run one trial of a search from its spec file (what search workers run).
+    #[command(
+        after_help = "Example:\n  csnas trial run --spec runs/s0/work/trial-5.spec --out runs/s0/work/trial-5.result"
+    )]
     Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
+    #[command(
+        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
+    )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
+    #[command(after_help = "Example:\n  csnas predict --model model.safetensors > logits.csv")]
     Predict(predict::PredictArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
+    #[command(after_help = "Example:\n  csnas verify --backend cuda")]
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
+    #[command(after_help = "Example:\n  csnas bench --threads 1,0 --reps 10")]
     Bench(bench::BenchArgs),
 }
 
@@ -106,6 +132,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
+        Command::Plot(args) => plot::run(args, out),
         Command::Study(args) => study::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),
         Command::Train(args) => train::run(args, out),

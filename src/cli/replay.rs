@@ -25,7 +25,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// Where the log's data is (`cifar10:PATH`, `folder:PATH`); needed unless
-    /// the log ran on `digits`. Checked against the recorded digest.
+    /// the log ran on `digits`. Checked against the recorded digest
+    /// [default: the built-in digits].
     #[arg(long)]
     pub data: Option<String>,
     /// Worker threads (0 = all cores).

@@ -36,10 +36,12 @@ pub struct SearchArgs {
     #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
     pub preset: String,
     /// Settings applied over the preset: `key = value` lines with the config
-    /// record's keys (`csnas show DIR --json` lists them), e.g. `sgd.lr = 0.01`.
+    /// record's keys (`csnas show DIR --json` and `--print-config` list them),
+    /// e.g. `sgd.lr = 0.01` [default: none, the preset as it is].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Number of trials (overrides the preset's and the config file's).
+    /// Number of trials (overrides the preset's and the config file's)
+    /// [default: the config's `trials`: 120 for the csnas-cifar10 presets].
     #[arg(long)]
     pub trials: Option<usize>,
     /// Master seed of every random draw.
@@ -56,7 +58,8 @@ pub struct SearchArgs {
     #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
     pub executor: String,
     /// An option passed to `sbatch` as it is (repeatable), e.g.
-    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`.
+    /// `--sbatch=--partition=gpu --sbatch=--gres=gpu:1 --sbatch=--time=01:00:00`
+    /// [default: none].
     #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
     pub sbatch: Vec<String>,
     /// With `--executor slurm`: how many times a batch's tasks that ended
@@ -77,9 +80,13 @@ pub struct SearchArgs {
     /// `--executor slurm`, 1 per task); results are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// No progress bars.
+    /// No progress bars, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the settings (as `key = value` lines a `--config` file takes)
+    /// and exit without searching.
+    #[arg(long)]
+    pub print_config: bool,
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -150,6 +157,12 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => default_workers(config.batch, cores),
     };
     config.backend = args.backend.arithmetic()?;
+    if args.print_config {
+        return write_out(out, &settings_text(&config));
+    }
+    if !args.quiet {
+        eprint!("{}", settings_text(&config));
+    }
     if (workers > 1 || args.executor == "slurm") && args.backend != crate::backend::BackendKind::Cpu
     {
         return Err(crate::invalid!(
@@ -208,6 +221,28 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => text.push_str("best: none (no trial ended ok)\n"),
     }
     write_out(out, &text)
+}
+
+/// The search's settings as `key = value` lines, the keys a `--config`
+/// file takes (fed back as one, they give the same config), with the seed
+/// and data in a closing comment.
+pub fn settings_text(config: &SearchConfig) -> String {
+    let r = config.to_record();
+    let mut s = format!(
+        "# csnas search settings (`--config` takes these keys)\nnodes = {}\nencoding = {}\n\
+         objective = {}\n",
+        config.space.nodes, r.encoding, r.objective
+    );
+    for (k, v) in &r.hyper_parameters {
+        s.push_str(&format!("{k} = {v}\n"));
+    }
+    s.push_str(&format!(
+        "# seed {}, data {} (digest {})\n",
+        r.seed,
+        config.data,
+        r.data_digest.to_hex()
+    ));
+    s
 }
 
 /// Two progress bars on stderr: trials of the search, batches of the trial.

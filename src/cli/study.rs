@@ -35,7 +35,8 @@ pub struct StudyArgs {
     /// The trial's settings preset (as `csnas search`).
     #[arg(long, default_value = "default", value_parser = PRESET_NAMES)]
     pub preset: String,
-    /// Trial settings over the preset: `key = value` lines (as `csnas search --config`).
+    /// Trial settings over the preset: `key = value` lines (as `csnas search
+    /// --config`) [default: none, the preset as it is].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Number of random genotypes (a random search's first proposals).
@@ -59,7 +60,8 @@ pub struct StudyArgs {
     /// Label protocol: 0 = one 80/20 split per seed (`csnas train`'s); k ≥ 2 = k-fold cross-validation.
     #[arg(long, default_value_t = 0)]
     pub label_folds: usize,
-    /// An earlier study whose measurements with the same key are reused (repeatable).
+    /// An earlier study whose measurements with the same key are reused
+    /// (repeatable) [default: none, everything measured].
     #[arg(long, value_name = "DIR")]
     pub reuse: Vec<PathBuf>,
     /// Bootstrap resamples of the confidence intervals.

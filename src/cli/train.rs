@@ -45,26 +45,32 @@ pub struct TrainArgs {
     /// default `digits` for the digits data, `darts` otherwise.
     #[arg(long)]
     pub preset: Option<String>,
-    /// Initial channels C (even).
+    /// Initial channels C (even) [default: the preset's: 36 darts, 16 digits].
     #[arg(long)]
     pub channels: Option<usize>,
-    /// Number of cells.
+    /// Number of cells [default: the preset's: 20 darts, 5 digits].
     #[arg(long)]
     pub layers: Option<usize>,
+    /// Training epochs [default: the preset's: 600 darts, 20 digits].
     #[arg(long)]
     pub epochs: Option<usize>,
+    /// Images per batch [default: the preset's: 96 darts, 64 digits].
     #[arg(long)]
     pub batch_size: Option<usize>,
-    /// Base learning rate of the cosine schedule.
+    /// Base learning rate of the cosine schedule [default: the preset's:
+    /// 0.025 darts, 0.05 digits].
     #[arg(long)]
     pub lr: Option<f64>,
-    /// Auxiliary head on or off (`true`/`false`; needs 32×32 inputs).
+    /// Auxiliary head on or off (`true`/`false`; needs 32×32 inputs)
+    /// [default: the preset's: true darts, false digits].
     #[arg(long, value_name = "BOOL")]
     pub auxiliary: Option<bool>,
-    /// Cutout square side in pixels (0 = off).
+    /// Cutout square side in pixels, 0 = off [default: the preset's: 16
+    /// darts, 0 digits].
     #[arg(long)]
     pub cutout: Option<usize>,
-    /// Final drop-path probability (rises linearly from 0).
+    /// Final drop-path probability, rising linearly from 0 [default: the
+    /// preset's: 0.2 darts, 0 digits].
     #[arg(long)]
     pub drop_path: Option<f64>,
     /// Master seed of every random draw (split, init, order, augmentation, drop path).
@@ -73,15 +79,20 @@ pub struct TrainArgs {
     /// Worker threads (0 = all cores); results are identical for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Save the trained network as a safetensors checkpoint (PyTorch DARTS names).
+    /// Save the trained network as a safetensors checkpoint (PyTorch DARTS
+    /// names) [default: not saved].
     #[arg(long, value_name = "FILE.safetensors")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
     /// Where to compute: cpu (the reference), cuda or cuda:N.
     #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
     pub backend: crate::backend::BackendKind,
+    /// Print the settings (the preset with the flags applied) and exit
+    /// without training.
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 /// A data source with its train and test indices.
@@ -231,6 +242,43 @@ impl TrainArgs {
     }
 }
 
+/// The training settings as `key = value` lines.
+pub fn settings_text(cfg: &SupervisedConfig, seed: u64) -> String {
+    let n = &cfg.network;
+    let a = &cfg.augment;
+    let opt = |v: Option<f64>| v.map_or("none".to_string(), |v| v.to_string());
+    let pairs: [(&str, String); 20] = [
+        ("network.channels", n.channels.to_string()),
+        ("network.layers", n.layers.to_string()),
+        ("network.classes", n.classes.to_string()),
+        ("network.auxiliary", n.auxiliary.to_string()),
+        ("network.in_channels", n.in_channels.to_string()),
+        ("network.image_size", n.image_size.to_string()),
+        ("epochs", cfg.epochs.to_string()),
+        ("batch_size", cfg.batch_size.to_string()),
+        ("sgd.lr", cfg.sgd.lr.to_string()),
+        ("sgd.momentum", cfg.sgd.momentum.to_string()),
+        ("sgd.weight_decay", cfg.sgd.weight_decay.to_string()),
+        ("sgd.nesterov", cfg.sgd.nesterov.to_string()),
+        ("lr_min", cfg.lr_min.to_string()),
+        ("grad_clip", opt(cfg.grad_clip)),
+        ("aux_weight", cfg.aux_weight.to_string()),
+        ("label_smoothing", cfg.label_smoothing.to_string()),
+        ("drop_path", cfg.drop_path.to_string()),
+        (
+            "augment.cutout",
+            a.cutout.map_or("none".into(), |c| c.to_string()),
+        ),
+        ("augment.hflip", a.hflip.to_string()),
+        ("seed", seed.to_string()),
+    ];
+    let mut s = String::from("# csnas train settings\n");
+    for (k, v) in pairs {
+        s.push_str(&format!("{k} = {v}\n"));
+    }
+    s
+}
+
 /// Refuses a batch size whose last batch would hold one image: batch norm
 /// in training needs more than one value per channel, and the auxiliary
 /// head's (and a small image's last cells') maps are 1×1. Checked before
@@ -273,6 +321,12 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
         &limits::flag_names,
     )?;
     check_last_batch(cfg.batch_size, data.train_idx.len())?;
+    if args.print_config {
+        return super::write_out(out, &settings_text(&cfg, args.seed));
+    }
+    if !args.quiet {
+        eprint!("{}", settings_text(&cfg, args.seed));
+    }
     super::write_out(
         out,
         &format!(

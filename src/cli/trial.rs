@@ -28,9 +28,9 @@ pub struct TrialArgs {
 #[derive(Debug, Subcommand)]
 pub enum TrialCommand {
     /// Run one trial from its spec file and write its result file.
-    ///
-    /// Example (what a search's workers run):
-    ///   csnas trial run --spec LOG/work/trial-5.spec --out LOG/work/trial-5.result
+    #[command(
+        after_help = "Example (what a search's workers run):\n  csnas trial run --spec LOG/work/trial-5.spec --out LOG/work/trial-5.result"
+    )]
     Run(RunArgs),
 }
 
@@ -45,7 +45,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Where the search's data is (`cifar10:PATH`, `folder:PATH`); needed
-    /// unless the search runs on `digits`. Checked against the recorded digest.
+    /// unless the search runs on `digits`. Checked against the recorded digest
+    /// [default: the built-in digits].
     #[arg(long)]
     pub data: Option<String>,
     /// Threads for this trial (0 = all cores); results are identical for any count.

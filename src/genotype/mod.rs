@@ -6,6 +6,7 @@
 //! that the ledger records.
 
 mod builtin;
+pub mod draw;
 mod parse;
 #[cfg(test)]
 mod tests;
