@@ -31,8 +31,9 @@ pub struct AuditArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Retrain on this backend (cpu, cuda, cuda:N) instead of the one the
-    /// log names; the report then says the backends differ.
+    /// Retrain on this backend (cpu, cuda, cuda-exact, cuda:N) instead of the
+    /// one the log names; the report then says the backends differ [default:
+    /// the log's own].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<crate::backend::BackendKind>,
 }

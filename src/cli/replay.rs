@@ -35,8 +35,9 @@ pub struct ReplayArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
-    /// Replay on this backend (cpu, cuda, cuda:N) instead of the one the log
-    /// names; the report then says the backends differ.
+    /// Replay on this backend (cpu, cuda, cuda-exact, cuda:N) instead of the
+    /// one the log names; the report then says the backends differ [default:
+    /// the log's own].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<BackendKind>,
 }
