@@ -29,6 +29,9 @@ echo "   libnvrtc: $libdir"
 # and libnvrtc-builtins beside it.
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
+echo "== cargo clippy --features cuda --all-targets -- -D warnings (the CUDA backend, no GPU needed)"
+cargo clippy --features cuda --all-targets -- -D warnings
+
 echo "== cargo build --features cuda"
 cargo build --features cuda
 

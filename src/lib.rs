@@ -16,7 +16,9 @@
 //! - [`ledger`]: the content-addressed, hash-chained trial log.
 //! - [`limits`]: documented upper bounds on every size a user or file can set.
 //! - [`study`]: rank studies of label-free objectives against labels.
-//! - [`backend`]: device choice (`cpu`, `cuda[:N]`); the CUDA backend and its kernels.
+//! - [`backend`]: the seam every device plugs into (tensor types, grouped op
+//!   traits, `docs/backend.md`), the CPU reference backend, device choice
+//!   (`cpu`, `cuda[:N]`), the CUDA backend and its kernels.
 //! - [`verify`]: per-op comparison of two backends with stated tolerances.
 //! - [`bench`]: timing of the search network's training step (`csnas bench`).
 //! - [`cli`]: the command line, a thin layer over the library.

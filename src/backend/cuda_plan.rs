@@ -170,17 +170,20 @@ pub struct AlgoPerf {
     pub deterministic: bool,
     /// Workspace bytes it needs.
     pub memory: usize,
+    /// Its `mathType` is a tensor-op one (TF32 or down-conversion for f32
+    /// data): never chosen (DESIGN 3.1.4: no TF32 unless asked for).
+    pub tensor_op: bool,
 }
 
 /// The algorithm a convolution is pinned to (DESIGN 3.1.4): the first
-/// entry of cuDNN's heuristic order that succeeded, is marked deterministic
-/// and fits the workspace limit. cudarc's `pick_algorithm()` takes the first
+/// entry of cuDNN's heuristic order that succeeded, is marked deterministic,
+/// uses no tensor-op math and fits the workspace limit. cudarc's `pick_algorithm()` takes the first
 /// entry whatever its determinism, which is what this replaces. `None` when
 /// no deterministic algorithm fits (the caller reports the geometry).
 pub fn choose_deterministic(perfs: &[AlgoPerf], max_workspace: usize) -> Option<AlgoPerf> {
     perfs
         .iter()
-        .find(|p| p.ok && p.deterministic && p.memory <= max_workspace)
+        .find(|p| p.ok && p.deterministic && !p.tensor_op && p.memory <= max_workspace)
         .copied()
 }
 

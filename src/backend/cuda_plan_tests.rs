@@ -84,37 +84,22 @@ fn blas_mapping_refuses_mismatched_or_unit_free_layouts() {
 
 #[test]
 fn deterministic_choice_skips_the_heuristics_nondeterministic_favourite() {
+    let p = |algo, ok, deterministic, memory, tensor_op| AlgoPerf {
+        algo,
+        ok,
+        deterministic,
+        memory,
+        tensor_op,
+    };
+    // In heuristic order: the favourite is nondeterministic, the next failed,
+    // the next is deterministic but TF32, then two fit different limits.
     let perfs = [
-        AlgoPerf {
-            algo: 6,
-            ok: true,
-            deterministic: false,
-            memory: 0,
-        },
-        AlgoPerf {
-            algo: 2,
-            ok: false,
-            deterministic: true,
-            memory: 0,
-        },
-        AlgoPerf {
-            algo: 5,
-            ok: true,
-            deterministic: true,
-            memory: 1 << 30,
-        },
-        AlgoPerf {
-            algo: 1,
-            ok: true,
-            deterministic: true,
-            memory: 4096,
-        },
-        AlgoPerf {
-            algo: 0,
-            ok: true,
-            deterministic: true,
-            memory: 0,
-        },
+        p(6, true, false, 0, false),
+        p(2, false, true, 0, false),
+        p(7, true, true, 0, true),
+        p(5, true, true, 1 << 30, false),
+        p(1, true, true, 4096, false),
+        p(0, true, true, 0, false),
     ];
     assert_eq!(
         choose_deterministic(&perfs, 1 << 20).map(|p| p.algo),
@@ -124,7 +109,7 @@ fn deterministic_choice_skips_the_heuristics_nondeterministic_favourite() {
         choose_deterministic(&perfs, 1 << 31).map(|p| p.algo),
         Some(5)
     );
-    assert_eq!(choose_deterministic(&perfs[..2], 1 << 31), None);
+    assert_eq!(choose_deterministic(&perfs[..3], 1 << 31), None);
 }
 
 #[test]

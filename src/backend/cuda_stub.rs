@@ -54,6 +54,13 @@ impl CudaDevice {
         match self.never {}
     }
 
+    /// The CUDA backend on this device; never reached in this build (the
+    /// device never opens), so it names the CPU type only to type-check the
+    /// caller's `job.run(&d.backend(exact)?)`.
+    pub fn backend(&self, _exact: bool) -> Result<crate::backend::CpuF32> {
+        match self.never {}
+    }
+
     /// Loads every kernel of [`kernels::KERNELS`] into the device.
     pub fn load_kernels(&self) -> Result<usize> {
         match self.never {}

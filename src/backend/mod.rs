@@ -16,7 +16,20 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
+pub mod cpu;
 pub mod cuda_plan;
+pub mod device;
+pub mod ops;
+pub mod perturbed;
+#[cfg(test)]
+mod perturbed_tests;
+
+pub use cpu::{Cpu, CpuF32, CpuF64};
+pub use device::{BackendCore, Dims4, TensorMut, TensorRef};
+pub use ops::{
+    Backend, BatchNormOps, ConvOps, ElementwiseOps, LayoutOps, LossOps, MatmulOps, OptimOps,
+    PoolOps,
+};
 
 #[cfg(feature = "cuda")]
 #[path = "cuda/mod.rs"]
@@ -33,6 +46,8 @@ pub enum BackendKind {
     Cpu,
     /// The CUDA device with this ordinal (`cuda` means `cuda:0`).
     Cuda(usize),
+    /// The CUDA device in exact mode (`cuda-exact[:N]`).
+    CudaExact(usize),
 }
 
 impl FromStr for BackendKind {
@@ -42,10 +57,16 @@ impl FromStr for BackendKind {
         match s {
             "cpu" => Ok(BackendKind::Cpu),
             "cuda" => Ok(BackendKind::Cuda(0)),
-            _ => match s.strip_prefix("cuda:").map(str::parse::<usize>) {
-                Some(Ok(n)) => Ok(BackendKind::Cuda(n)),
+            "cuda-exact" => Ok(BackendKind::CudaExact(0)),
+            _ => match (
+                s.strip_prefix("cuda:").map(str::parse::<usize>),
+                s.strip_prefix("cuda-exact:").map(str::parse::<usize>),
+            ) {
+                (Some(Ok(n)), _) => Ok(BackendKind::Cuda(n)),
+                (_, Some(Ok(n))) => Ok(BackendKind::CudaExact(n)),
                 _ => Err(Error::invalid(format!(
-                    "--backend: unknown backend {s:?}; expected cpu, cuda or cuda:N (N a device ordinal)"
+                    "--backend: unknown backend {s:?}; expected cpu, cuda, cuda:N, cuda-exact or \
+                     cuda-exact:N (N a device ordinal)"
                 ))),
             },
         }
@@ -57,6 +78,7 @@ impl fmt::Display for BackendKind {
         match self {
             BackendKind::Cpu => f.write_str("cpu"),
             BackendKind::Cuda(n) => write!(f, "cuda:{n}"),
+            BackendKind::CudaExact(n) => write!(f, "cuda-exact:{n}"),
         }
     }
 }
@@ -67,8 +89,48 @@ impl BackendKind {
     pub fn open(self) -> Result<Device> {
         match self {
             BackendKind::Cpu => Ok(Device::Cpu),
-            BackendKind::Cuda(n) => Ok(Device::Cuda(cuda::CudaDevice::open(n)?)),
+            BackendKind::Cuda(n) | BackendKind::CudaExact(n) => {
+                Ok(Device::Cuda(cuda::CudaDevice::open(n)?))
+            }
         }
+    }
+}
+
+/// A computation written once over the seam, run on whichever backend a
+/// command's `--backend` opened (Rust has no generic closures, so a job is a
+/// value with a generic method).
+pub trait OnBackend {
+    type Output;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<Self::Output>;
+}
+
+impl BackendKind {
+    /// Opens the device and runs `job` on its training backend. The CPU
+    /// reference always opens; `cuda` opens the device first (so a missing
+    /// driver or a build without the feature is the usual exit-2 error), then
+    /// reports that the CUDA backend does not implement the training ops yet.
+    /// When it does (issue #12), its arm calls `job.run(&cuda_backend)`.
+    pub fn run<J: OnBackend>(self, job: J) -> Result<J::Output> {
+        match self.open()? {
+            Device::Cpu => job.run(&CpuF32::new()),
+            Device::Cuda(_) => Err(Error::Unsupported(format!(
+                "--backend {self}: the CUDA device opened, but this build's CUDA backend does not \
+                 implement the training ops yet (only `csnas verify` reaches it); use --backend cpu"
+            ))),
+        }
+    }
+
+    /// The arithmetic name a log made on this backend records (`cpu-f32`
+    /// for the CPU reference), without running anything.
+    pub fn arithmetic(self) -> Result<String> {
+        struct Name;
+        impl OnBackend for Name {
+            type Output = String;
+            fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<String> {
+                Ok(dev.arithmetic())
+            }
+        }
+        self.run(Name)
     }
 }
 

@@ -12,9 +12,11 @@
 //!   products go through [`gemm`];
 //! - fused multiply-adds are written as `mul_add` and documented as such.
 
+pub mod add;
 pub mod batch_norm;
 pub mod concat;
 pub mod conv2d;
+pub mod crop;
 pub mod drop_path;
 pub mod gemm;
 pub mod global_avg_pool;

@@ -121,6 +121,12 @@ impl<T: Real> MemoryBank<T> {
         self.sums.nrows() == 0
     }
 
+    /// How many updates the bank has had (a backend's backward pass checks
+    /// that the bank is still the one its forward pass saw).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Feature width.
     pub fn dim(&self) -> usize {
         self.sums.ncols()

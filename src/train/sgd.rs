@@ -104,43 +104,65 @@ pub fn sgd_step<T: Real>(cfg: &SgdConfig, params: &mut [ParamRef<'_, T>]) -> Res
             ));
         }
     }
+    for pr in params.iter_mut() {
+        let fresh = sgd_update_slice(
+            cfg,
+            pr.param,
+            pr.grad,
+            pr.state.momentum_buffer.as_deref_mut(),
+        );
+        if let Some(buf) = fresh {
+            pr.state.momentum_buffer = Some(buf);
+        }
+    }
+    Ok(())
+}
+
+/// One parameter's SGD step (see the module doc for the order); `cfg` must
+/// be valid ([`SgdConfig::validate`]) and the lengths equal. `momentum`: the
+/// buffer, `None` before the first step. Returns the new buffer when this
+/// step created one (the first step with momentum), else `None`.
+pub fn sgd_update_slice<T: Real>(
+    cfg: &SgdConfig,
+    param: &mut [T],
+    grad: &[T],
+    momentum: Option<&mut [T]>,
+) -> Option<Vec<T>> {
     let wd = T::from_f64(cfg.weight_decay);
     let mu = T::from_f64(cfg.momentum);
     let keep = T::from_f64(1.0 - cfg.dampening);
     let neg_lr = T::from_f64(-cfg.lr);
-    for pr in params.iter_mut() {
-        let mut d: Vec<T> = if cfg.weight_decay != 0.0 {
-            pr.grad
-                .iter()
-                .zip(pr.param.iter())
-                .map(|(&g, &p)| wd.mul_add(p, g))
-                .collect()
-        } else {
-            pr.grad.to_vec()
+    let mut d: Vec<T> = if cfg.weight_decay != 0.0 {
+        grad.iter()
+            .zip(param.iter())
+            .map(|(&g, &p)| wd.mul_add(p, g))
+            .collect()
+    } else {
+        grad.to_vec()
+    };
+    let mut fresh = None;
+    if cfg.momentum != 0.0 {
+        let buf: &[T] = match momentum {
+            None => fresh.insert(d.clone()),
+            Some(buf) => {
+                for (b, &dv) in buf.iter_mut().zip(d.iter()) {
+                    *b = keep.mul_add(dv, *b * mu);
+                }
+                buf
+            }
         };
-        if cfg.momentum != 0.0 {
-            match pr.state.momentum_buffer.as_mut() {
-                None => pr.state.momentum_buffer = Some(d.clone()),
-                Some(buf) => {
-                    for (b, &dv) in buf.iter_mut().zip(d.iter()) {
-                        *b = keep.mul_add(dv, *b * mu);
-                    }
-                }
+        if cfg.nesterov {
+            for (dv, &b) in d.iter_mut().zip(buf.iter()) {
+                *dv = mu.mul_add(b, *dv);
             }
-            let buf = pr.state.momentum_buffer.as_ref().expect("just set");
-            if cfg.nesterov {
-                for (dv, &b) in d.iter_mut().zip(buf.iter()) {
-                    *dv = mu.mul_add(b, *dv);
-                }
-            } else {
-                d.copy_from_slice(buf);
-            }
-        }
-        for (p, &dv) in pr.param.iter_mut().zip(d.iter()) {
-            *p = neg_lr.mul_add(dv, *p);
+        } else {
+            d.copy_from_slice(buf);
         }
     }
-    Ok(())
+    for (p, &dv) in param.iter_mut().zip(d.iter()) {
+        *p = neg_lr.mul_add(dv, *p);
+    }
+    fresh
 }
 
 /// Clips gradients in place by their global L2 norm, as PyTorch's
@@ -156,24 +178,42 @@ pub fn sgd_step<T: Real>(cfg: &SgdConfig, params: &mut [ParamRef<'_, T>]) -> Res
 /// PyTorch's own norm kernels reduce in a different order, so totals agree
 /// to rounding, not bit for bit.
 pub fn clip_grad_norm<T: Real>(grads: &mut [&mut [T]], max_norm: T) -> T {
+    let (total, coef) = clip_coefficient(grads.iter().map(|g| l2_norm_slice(g)), max_norm);
+    for g in grads.iter_mut() {
+        scale_slice(g, coef);
+    }
+    total
+}
+
+/// One tensor's norm `sqrt(Σ g²)`: fused multiply-add over the elements
+/// ascending from `+0`.
+pub fn l2_norm_slice<T: Real>(g: &[T]) -> T {
+    let mut sq = T::ZERO;
+    for &v in g {
+        sq = v.mul_add(v, sq);
+    }
+    sq.sqrt()
+}
+
+/// From the per-tensor norms (in order) to `(total, coef)` of
+/// [`clip_grad_norm`]: `total = sqrt(Σ_t n_t²)` (fused multiply-add over `t`
+/// ascending from `+0`), `coef = min(max_norm / (total + 1e-6), 1)`.
+pub fn clip_coefficient<T: Real>(norms: impl Iterator<Item = T>, max_norm: T) -> (T, T) {
     let mut total_sq = T::ZERO;
-    for g in grads.iter() {
-        let mut sq = T::ZERO;
-        for &v in g.iter() {
-            sq = v.mul_add(v, sq);
-        }
-        let n = sq.sqrt();
+    for n in norms {
         total_sq = n.mul_add(n, total_sq);
     }
     let total = total_sq.sqrt();
     let coef = max_norm / (total + T::from_f64(1e-6));
     let coef = if coef > T::ONE { T::ONE } else { coef };
-    for g in grads.iter_mut() {
-        for v in g.iter_mut() {
-            *v *= coef;
-        }
+    (total, coef)
+}
+
+/// `g ← g·coef`, one multiplication per element.
+pub fn scale_slice<T: Real>(g: &mut [T], coef: T) {
+    for v in g.iter_mut() {
+        *v *= coef;
     }
-    total
 }
 
 #[cfg(test)]

@@ -75,6 +75,9 @@ macro_rules! kernels {
         )*)*
         /// Every declared entry point, as `(file, name)`.
         pub const ENTRY_POINTS: &[(&str, &str)] = &[$($(($file, stringify!($name)),)*)*];
+        /// Every declared entry point with its parameter types as written
+        /// here (`stringify!`, so compare them with whitespace removed).
+        pub const SIGNATURES: &[(&str, &[&str])] = &[$($((stringify!($name), &[$(stringify!($ty)),*]),)*)*];
     };
 }
 

@@ -50,6 +50,50 @@ impl KernelSource {
     }
 }
 
+/// The parameters `(C type, name)` of entry point `entry` as its
+/// `extern "C" __global__ void entry(...)` declaration in `source` spells
+/// them (whitespace normalised, `*` attached to the type), or `None` when
+/// the source declares no such entry point. Used to check every launch's
+/// argument count on the device, and every host declaration's types in
+/// `tests/kernels_host/registry.rs`, against the kernel itself.
+pub fn c_params(source: &str, entry: &str) -> Option<Vec<(String, String)>> {
+    let head = format!("__global__ void {entry}(");
+    let start = source.find(&head)? + head.len();
+    let end = start + source[start..].find(')')?;
+    let params = source[start..end]
+        .split(',')
+        .map(|p| {
+            let p = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut = p.rfind([' ', '*']).map_or(0, |i| i + 1);
+            let ty = p[..cut].trim().replace(" *", "*");
+            (ty, p[cut..].to_string())
+        })
+        .filter(|(_, name)| !name.is_empty())
+        .collect();
+    Some(params)
+}
+
+/// The Rust type that C parameter type `ty` is passed as (the host
+/// declarations' spelling), or `None` for a type the kernels do not use.
+pub fn rust_type(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "const float*" => "*const f32",
+        "float*" => "*mut f32",
+        "const unsigned char*" => "*const u8",
+        "unsigned char*" => "*mut u8",
+        "const unsigned int*" => "*const u32",
+        "unsigned int*" => "*mut u32",
+        "const unsigned long long*" => "*const u64",
+        "unsigned long long" => "u64",
+        "float" => "f32",
+        "int" => "i32",
+        "PoolParams" => "PoolParams",
+        "ConvGeom" => "ConvGeom",
+        "MatLayout" => "MatLayout",
+        _ => return None,
+    })
+}
+
 /// NVRTC options for every kernel (DESIGN 3.1.4):
 /// - `--fmad=false`: the compiler never contracts `a*b + c`; where the CPU
 ///   fuses (`mul_add`), the kernel writes `fmaf` itself;
@@ -90,7 +134,12 @@ pub const KERNELS: &[KernelSource] = &[
         name: "clip_grad_norm",
         rust_op: "train::sgd (clip_grad_norm)",
         source: include_str!("../../../kernels/clip_grad_norm.cu"),
-        entry_points: &["clip_sumsq_f32", "clip_coef_f32", "scale_by_f32"],
+        entry_points: &[
+            "clip_sumsq_f32",
+            "clip_coef_f32",
+            "scale_by_f32",
+            "clip_sumsq_block_f32",
+        ],
     },
     KernelSource {
         name: "concat",

@@ -13,9 +13,13 @@
 //! error too, not an abort.
 //!
 //! The module has a stand-in with the same names (`backend/cuda_stub.rs`)
-//! for builds without the feature. The GPU versions of the ops are not
-//! implemented yet (see `crate::verify`), only the kernels' sources and their
-//! compilation.
+//! for builds without the feature. The backend itself ([`CudaBackend`],
+//! fast and exact modes) is in `tensor.rs` (the value, its tensors), `core.rs`
+//! (data movement), `nn.rs` / `nn_elementwise.rs` (network ops),
+//! `train.rs` / `train_losses.rs` (products, losses, optimiser), over
+//! `runtime.rs` (kernels, launches), `blas.rs` (cuBLAS) and `cudnn.rs`
+//! (cuDNN with pinned deterministic algorithms); the decisions that need no
+//! GPU are in `backend::cuda_plan`, tested in every build.
 
 use std::sync::Arc;
 
@@ -24,7 +28,16 @@ use cudarc::nvrtc::{CompileError, CompileOptions};
 
 use crate::error::{Error, Result};
 
+pub mod blas;
+mod core;
+pub mod cudnn;
 pub mod kernels;
+pub mod nn;
+pub mod runtime;
+pub mod tensor;
+pub mod train;
+
+pub use tensor::{CudaBackend, GpuTensor};
 
 /// Whether this build has the CUDA backend.
 pub const COMPILED: bool = true;
@@ -146,6 +159,27 @@ impl CudaDevice {
     pub fn describe(&self) -> String {
         let name = self.ctx.name().unwrap_or_else(|e| format!("{e:?}"));
         format!("cuda:{} ({name})", self.ordinal())
+    }
+
+    /// The backend on this device: every kernel compiled (NVRTC) and loaded,
+    /// cuBLAS and cuDNN handles on one stream; `exact` selects exact mode
+    /// (our kernels for every op, the CPU's bits) over fast mode.
+    ///
+    /// The kernels are compiled once per device and process: later calls
+    /// (a search opens the backend per trial) share the loaded modules and
+    /// library handles, whatever their mode.
+    pub fn backend(&self, exact: bool) -> Result<CudaBackend> {
+        static OPENED: std::sync::Mutex<Vec<(usize, CudaBackend)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.ordinal();
+        if let Some((_, b)) = opened.iter().find(|(m, _)| *m == n) {
+            return Ok(CudaBackend { exact, ..b.clone() });
+        }
+        let gpu = runtime::Gpu::new(self.ctx.clone())?;
+        let b = CudaBackend::new(gpu, exact)?;
+        opened.push((n, b.clone()));
+        Ok(b)
     }
 
     /// Compiles every kernel and loads it, resolving each entry point;
