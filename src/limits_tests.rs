@@ -69,7 +69,8 @@ fn the_parameter_bound_covers_the_search_network_with_its_head() {
     ] {
         let kind = NetworkKind::Search(head);
         let config = cfg(8, 5, false);
-        let net = Network::<f32>::new(&g, &config, kind, &StreamPath::root(0)).unwrap();
+        let dev = crate::backend::CpuF32::new();
+        let mut net = Network::new(&dev, &g, &config, kind, &StreamPath::root(0)).unwrap();
         let exact: u64 = net
             .state_dict()
             .iter()

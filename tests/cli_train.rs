@@ -118,7 +118,8 @@ fn predict_csv_round_trips_the_logits_bit_for_bit_and_a_mismatched_checkpoint_ex
     // The same logits from the library: the CSV must parse back to their exact bits.
     let (entries, meta) = load_checkpoint::<f32>(&model).unwrap();
     let desc = read_network_metadata(&model, &meta).unwrap();
-    let mut net = Network::<f32>::new(
+    let mut net = Network::new(
+        &csnas::backend::CpuF32::new(),
         &desc.genotype,
         &desc.config,
         NetworkKind::Eval,

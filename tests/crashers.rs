@@ -296,7 +296,8 @@ fn checkpoint_with(dir: &TempDir, key: &str, value: &str) -> String {
         image_size: 8,
     };
     let g = builtin("DARTS_V2").unwrap();
-    let net = Network::<f32>::new(&g, &config, NetworkKind::Eval, &StreamPath::root(0)).unwrap();
+    let dev = csnas::backend::CpuF32::new();
+    let mut net = Network::new(&dev, &g, &config, NetworkKind::Eval, &StreamPath::root(0)).unwrap();
     let mut meta = network_metadata(&g, &config, "eval").unwrap();
     meta.insert(key.into(), value.into());
     let path = dir.path(&format!("{key}.safetensors"));

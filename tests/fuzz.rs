@@ -205,7 +205,8 @@ fn tiny_checkpoint(path: &Path) {
         image_size: 8,
     };
     let g = builtin("DARTS_V2").unwrap();
-    let net = Network::<f32>::new(&g, &config, NetworkKind::Eval, &StreamPath::root(0)).unwrap();
+    let dev = csnas::backend::CpuF32::new();
+    let mut net = Network::new(&dev, &g, &config, NetworkKind::Eval, &StreamPath::root(0)).unwrap();
     let meta = network_metadata(&g, &config, "eval").unwrap();
     save_checkpoint(path, &net.state_dict(), &meta).unwrap();
 }
@@ -240,7 +241,8 @@ fn load_everything(file: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
     if check_metadata(file, &m, &entries).is_err() {
         return Ok(());
     }
-    if let Ok(mut net) = Network::<f32>::new(
+    if let Ok(mut net) = Network::new(
+        &csnas::backend::CpuF32::new(),
         &m.genotype,
         &m.config,
         NetworkKind::Eval,

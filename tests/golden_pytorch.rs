@@ -15,8 +15,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use csnas::backend::{BackendCore, CpuF64};
 use csnas::genotype::builtin;
 use csnas::model::checkpoint::{load_checkpoint, read_network_metadata};
+use csnas::model::layers::Entry;
 use csnas::model::{Network, NetworkKind, StateEntry, StateValue};
 use csnas::rng::StreamPath;
 use ndarray::{Array2, Array4};
@@ -123,14 +125,20 @@ impl Report {
     }
 }
 
-fn network_for(fx: &Fixture) -> Network<f64> {
+fn network_for(fx: &Fixture) -> Network<CpuF64> {
     // The genotype and settings come from the metadata PyTorch wrote.
     let meta = read_network_metadata(&fx.path, &fx.metadata).unwrap();
     assert_eq!(meta.genotype, builtin("DARTS_V2").unwrap());
     assert_eq!(meta.kind, "eval");
     let init = StreamPath::root(0);
-    let mut net =
-        Network::<f64>::new(&meta.genotype, &meta.config, NetworkKind::Eval, &init).unwrap();
+    let mut net = Network::new(
+        &CpuF64::new(),
+        &meta.genotype,
+        &meta.config,
+        NetworkKind::Eval,
+        &init,
+    )
+    .unwrap();
     net.load_state_dict(&fx.state()).unwrap();
     net
 }
@@ -161,10 +169,13 @@ fn train_step_matches_pytorch_logits_gradients_and_running_stats() {
     let d_input = d_input.as_slice().unwrap();
     report.add("golden.d_input", d_input, fx.floats("golden.d_input").1);
     let mut grads = 0;
-    net.visit_params(&mut |name, _, _, grad| {
-        let key = format!("grad.{name}");
-        report.add(&key, grad, fx.floats(&key).1);
-        grads += 1;
+    let dev = *net.device();
+    net.walk(&mut |name, e| {
+        if let Entry::Param { grad, .. } = e {
+            let key = format!("grad.{name}");
+            report.add(&key, &dev.host_slice(grad.as_ref()), fx.floats(&key).1);
+            grads += 1;
+        }
     });
     let torch_grads = fx.tensors.keys().filter(|k| k.starts_with("grad.")).count();
     assert_eq!(

@@ -17,10 +17,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use csnas::backend::CpuF64;
 use csnas::genotype::Genotype;
 use csnas::model::checkpoint::{load_checkpoint, read_network_metadata};
 use csnas::model::{Network, NetworkKind, StateEntry, StateValue};
 use csnas::rng::StreamPath;
+use csnas::train::optim::Optimizer;
 use csnas::train::sgd::SgdConfig;
 use csnas::train::supervised::{StepConfig, train_step_exact};
 use ndarray::Array4;
@@ -45,7 +47,8 @@ fn two_sgd_steps_match_pytorch_within_1e_10() {
         .filter(|e| !e.name.starts_with("golden.") && !e.name.starts_with("after."))
         .cloned()
         .collect();
-    let mut net = Network::<f64>::new(
+    let mut net = Network::new(
+        &CpuF64::new(),
         &genotype,
         &net_meta.config,
         NetworkKind::Eval,
@@ -68,7 +71,7 @@ fn two_sgd_steps_match_pytorch_within_1e_10() {
         label_smoothing: 0.0,
         drop_path: 0.0,
     };
-    let mut states = Vec::new();
+    let mut opt = Optimizer::new();
     let golden_loss = floats("golden.loss");
     for step in 0..2 {
         let shape = by_name[&format!("golden.x{step}")].shape.clone();
@@ -82,7 +85,7 @@ fn two_sgd_steps_match_pytorch_within_1e_10() {
             .map(|&y| y as usize)
             .collect();
         let root = StreamPath::root(0).at("drop_path", step);
-        let loss = train_step_exact(&mut net, &x, &labels, &cfg, &mut states, &root).unwrap();
+        let loss = train_step_exact(&mut net, &x, &labels, &cfg, &mut opt, &root).unwrap();
         let want = golden_loss[step as usize];
         assert!(
             (loss - want).abs() <= TOLERANCE * want.abs(),

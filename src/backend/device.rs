@@ -48,6 +48,11 @@ pub trait BackendCore: Clone + Debug + Send + Sync + 'static {
     fn upload1(&self, host: &Array1<Self::Elem>) -> Self::T1;
     fn upload2(&self, host: &Array2<Self::Elem>) -> Self::T2;
     fn upload4(&self, host: &Array4<Self::Elem>) -> Self::T4;
+    /// [`upload4`](BackendCore::upload4) of an array the caller gives away
+    /// (the CPU keeps it without a copy).
+    fn upload4_owned(&self, host: Array4<Self::Elem>) -> Self::T4 {
+        self.upload4(&host)
+    }
 
     /// Copies device values to the host (row-major, standard layout).
     fn download1(&self, t: &Self::T1) -> Array1<Self::Elem>;

@@ -20,6 +20,9 @@ pub mod cpu;
 pub mod cuda_plan;
 pub mod device;
 pub mod ops;
+pub mod perturbed;
+#[cfg(test)]
+mod perturbed_tests;
 
 pub use cpu::{Cpu, CpuF32, CpuF64};
 pub use device::{BackendCore, Dims4, TensorMut, TensorRef};
@@ -90,6 +93,44 @@ impl BackendKind {
                 Ok(Device::Cuda(cuda::CudaDevice::open(n)?))
             }
         }
+    }
+}
+
+/// A computation written once over the seam, run on whichever backend a
+/// command's `--backend` opened (Rust has no generic closures, so a job is a
+/// value with a generic method).
+pub trait OnBackend {
+    type Output;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<Self::Output>;
+}
+
+impl BackendKind {
+    /// Opens the device and runs `job` on its training backend. The CPU
+    /// reference always opens; `cuda` opens the device first (so a missing
+    /// driver or a build without the feature is the usual exit-2 error), then
+    /// reports that the CUDA backend does not implement the training ops yet.
+    /// When it does (issue #12), its arm calls `job.run(&cuda_backend)`.
+    pub fn run<J: OnBackend>(self, job: J) -> Result<J::Output> {
+        match self.open()? {
+            Device::Cpu => job.run(&CpuF32::new()),
+            Device::Cuda(_) => Err(Error::Unsupported(format!(
+                "--backend {self}: the CUDA device opened, but this build's CUDA backend does not \
+                 implement the training ops yet (only `csnas verify` reaches it); use --backend cpu"
+            ))),
+        }
+    }
+
+    /// The arithmetic name a log made on this backend records (`cpu-f32`
+    /// for the CPU reference), without running anything.
+    pub fn arithmetic(self) -> Result<String> {
+        struct Name;
+        impl OnBackend for Name {
+            type Output = String;
+            fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<String> {
+                Ok(dev.arithmetic())
+            }
+        }
+        self.run(Name)
     }
 }
 

@@ -42,6 +42,22 @@ pub trait ConvOps: BackendCore {
     ) -> Self::T4;
     /// `dw` (not accumulated: the caller adds it to the gradient).
     fn conv2d_backward_filter(&self, x: &Self::T4, dy: &Self::T4, p: &Conv2dParams) -> Self::T4;
+    /// `(dw, dx)` of an input `x`: both gradients, which a device may compute
+    /// side by side (the CPU runs them as one `rayon::join`). Each result is
+    /// that of the two methods above.
+    fn conv2d_backward(
+        &self,
+        x: &Self::T4,
+        dy: &Self::T4,
+        w: &Self::T4,
+        p: &Conv2dParams,
+    ) -> (Self::T4, Self::T4) {
+        let (_, _, h, wd) = self.dims4(x);
+        (
+            self.conv2d_backward_filter(x, dy, p),
+            self.conv2d_backward_data(dy, w, p, (h, wd)),
+        )
+    }
 }
 
 /// Affine batch normalisation (`src/ops/batch_norm`).
@@ -129,6 +145,20 @@ pub trait LayoutOps: BackendCore {
     fn crop_top_left(&self, x: &Self::T4) -> Self::T4;
     /// `acc[:, :, 1:, 1:] += g`, one addition per element (its backward).
     fn shift_add(&self, acc: &mut Self::T4, g: &Self::T4);
+    /// Rows `..at` and `at..` of `x` (copies). Default: through the host.
+    fn split_rows(&self, x: &Self::T2, at: usize) -> (Self::T2, Self::T2) {
+        let h = self.download2(x);
+        let top = h.slice(ndarray::s![..at, ..]).to_owned();
+        let bottom = h.slice(ndarray::s![at.., ..]).to_owned();
+        (self.upload2(&top), self.upload2(&bottom))
+    }
+    /// `a` stacked over `b` (same widths). Default: through the host.
+    fn concat_rows(&self, a: &Self::T2, b: &Self::T2) -> Self::T2 {
+        let (ha, hb) = (self.download2(a), self.download2(b));
+        let cat = ndarray::concatenate(ndarray::Axis(0), &[ha.view(), hb.view()])
+            .expect("concat_rows: same widths");
+        self.upload2(&cat)
+    }
 }
 
 /// Matrix products (`src/ops/linear`, `src/ops/gemm`).

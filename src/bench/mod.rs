@@ -17,6 +17,7 @@ pub mod step;
 #[cfg(test)]
 mod tests;
 
+use crate::backend::{Backend, BackendKind, OnBackend};
 use std::time::Duration;
 
 use crate::error::Result;
@@ -79,14 +80,25 @@ pub struct ThreadReport {
 }
 
 /// Runs `warmup + reps` steps of a fresh network at `threads` threads
-/// (0 = all cores) and reports the timings.
+/// (0 = all cores) on the CPU reference and reports the timings.
 pub fn run_at(cfg: &StepConfig, threads: usize, reps: &Repetitions) -> Result<ThreadReport> {
+    run_at_on(BackendKind::Cpu, cfg, threads, reps)
+}
+
+/// [`run_at`] on the backend `kind` opens.
+pub fn run_at_on(
+    kind: BackendKind,
+    cfg: &StepConfig,
+    threads: usize,
+    reps: &Repetitions,
+) -> Result<ThreadReport> {
     if reps.reps == 0 {
         return Err(crate::invalid!("--reps must be ≥ 1"));
     }
     let reset = memory::reset_peak();
     let baseline = memory::read_status_kib("VmRSS");
-    let mut report = parallel::with_threads(threads, || run_here(cfg, reps))??;
+    let job = Here { cfg, reps };
+    let mut report = parallel::with_threads(threads, || kind.run(job))??;
     report.peak_rss_kib = if reset {
         memory::read_status_kib("VmHWM")
     } else {
@@ -96,9 +108,26 @@ pub fn run_at(cfg: &StepConfig, threads: usize, reps: &Repetitions) -> Result<Th
     Ok(report)
 }
 
-/// [`run_at`] in the current thread pool.
-fn run_here(cfg: &StepConfig, reps: &Repetitions) -> Result<ThreadReport> {
-    let mut bench = BenchStep::new(cfg)?;
+/// [`run_here`] as a job for [`BackendKind::run`].
+struct Here<'a> {
+    cfg: &'a StepConfig,
+    reps: &'a Repetitions,
+}
+
+impl OnBackend for Here<'_> {
+    type Output = ThreadReport;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<ThreadReport> {
+        run_here(dev, self.cfg, self.reps)
+    }
+}
+
+/// [`run_at`] in the current thread pool, on `dev`.
+fn run_here<B: Backend<Elem = f32>>(
+    dev: &B,
+    cfg: &StepConfig,
+    reps: &Repetitions,
+) -> Result<ThreadReport> {
+    let mut bench = BenchStep::new_on(dev, cfg)?;
     let mut losses = Vec::with_capacity(reps.warmup + reps.reps);
     for _ in 0..reps.warmup {
         losses.push(bench.step()?.loss_value);

@@ -13,19 +13,22 @@
 //!    embeddings, rows `i` and `i + batch/2` forming the positive pairs;
 //! 4. backward of the loss (`dL = 1`) through the network;
 //! 5. [`BENCH_SGD`] over the parameters in state-dict order, each parameter
-//!    with its own momentum buffer.
+//!    with its own momentum buffer (one [`Optimizer`] step).
+//!
+//! Every step runs on a backend; [`BenchStep::new`] is the CPU reference.
 
 use std::time::{Duration, Instant};
 
 use ndarray::Array4;
 
+use crate::backend::{Backend, CpuF32};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::rng::StreamPath;
-use crate::train::nt_xent::{nt_xent_backward, nt_xent_forward};
-use crate::train::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
+use crate::train::optim::Optimizer;
+use crate::train::sgd::SgdConfig;
 
 /// NT-Xent temperature of the bench step (SimCLR's default).
 pub const BENCH_TEMPERATURE: f64 = 0.5;
@@ -101,17 +104,25 @@ impl StepTiming {
 }
 
 /// A search network, its optimiser state and a fixed random input.
-pub struct BenchStep {
-    net: Network<f32>,
-    input: Array4<f32>,
-    states: Vec<SgdState<f32>>,
+pub struct BenchStep<B: Backend<Elem = f32> = CpuF32> {
+    net: Network<B>,
+    input: B::T4,
+    opt: Optimizer<B>,
     rng: StreamPath,
 }
 
-impl BenchStep {
-    /// Builds the network (weights from `seed/bench/init`) and draws the input
-    /// uniformly in `[-1, 1)` from `seed/bench/input`, in row-major order.
+impl BenchStep<CpuF32> {
+    /// [`BenchStep::new_on`] the CPU reference.
     pub fn new(cfg: &StepConfig) -> Result<Self> {
+        Self::new_on(&CpuF32::new(), cfg)
+    }
+}
+
+impl<B: Backend<Elem = f32>> BenchStep<B> {
+    /// Builds the network (weights from `seed/bench/init`) and draws the input
+    /// uniformly in `[-1, 1)` from `seed/bench/input`, in row-major order, on
+    /// the host; both are uploaded to `dev`.
+    pub fn new_on(dev: &B, cfg: &StepConfig) -> Result<Self> {
         if cfg.batch < 4 || !cfg.batch.is_multiple_of(2) {
             return Err(invalid!(
                 "--batch must be even and ≥ 4 (batch/2 images × 2 views), got {}",
@@ -120,15 +131,21 @@ impl BenchStep {
         }
         let root = StreamPath::root(cfg.seed).child("bench");
         let kind = NetworkKind::Search(HeadConfig::default());
-        let net = Network::<f32>::new(&cfg.genotype, &cfg.network(), kind, &root.child("init"))?;
+        let net = Network::new(
+            dev,
+            &cfg.genotype,
+            &cfg.network(),
+            kind,
+            &root.child("init"),
+        )?;
         let s = cfg.image_size;
         let mut stream = root.child("input").stream();
         let input =
             Array4::from_shape_simple_fn((cfg.batch, 3, s, s), || 2.0 * stream.uniform_f32() - 1.0);
         Ok(BenchStep {
             net,
-            input,
-            states: Vec::new(),
+            input: dev.upload4_owned(input),
+            opt: Optimizer::new(),
             rng: root.child("step"),
         })
     }
@@ -139,12 +156,13 @@ impl BenchStep {
         self.net.zero_grad();
         let out = self.net.forward(&self.input, true, 0.0, &self.rng)?;
         let t1 = Instant::now();
-        let (loss, cache) = nt_xent_forward(&out.logits, BENCH_TEMPERATURE as f32)?;
-        let dz = nt_xent_backward(&cache, 1.0);
+        let dev = self.net.device();
+        let (loss, cache) = dev.nt_xent_forward(&out.logits, BENCH_TEMPERATURE as f32)?;
+        let dz = dev.nt_xent_backward(&cache, 1.0);
         let t2 = Instant::now();
         self.net.backward(&dz, None)?;
         let t3 = Instant::now();
-        self.sgd()?;
+        self.opt.step(&mut self.net, &BENCH_SGD, None)?;
         let t4 = Instant::now();
         Ok(StepTiming {
             forward: t1 - t0,
@@ -155,32 +173,8 @@ impl BenchStep {
         })
     }
 
-    /// One SGD step per parameter, in state-dict order (elements are
-    /// independent, so this equals one `sgd_step` over all of them).
-    fn sgd(&mut self) -> Result<()> {
-        let states = &mut self.states;
-        let mut index = 0;
-        let mut result = Ok(());
-        self.net.visit_params(&mut |name, _, value, grad| {
-            if states.len() <= index {
-                states.push(SgdState::default());
-            }
-            let mut one = [ParamRef {
-                name,
-                param: value,
-                grad,
-                state: &mut states[index],
-            }];
-            if result.is_ok() {
-                result = sgd_step(&BENCH_SGD, &mut one);
-            }
-            index += 1;
-        });
-        result
-    }
-
     /// Digest of the current weights and running statistics.
-    pub fn weights_digest(&self) -> blake3::Hash {
+    pub fn weights_digest(&mut self) -> blake3::Hash {
         self.net.weights_digest()
     }
 }

@@ -31,13 +31,23 @@ pub struct AuditArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Retrain on this backend (cpu, cuda, cuda:N) instead of the one the
+    /// log names; the report then says the backends differ.
+    #[arg(long, value_parser = super::parse_backend)]
+    pub backend: Option<crate::backend::BackendKind>,
 }
 
 /// Runs `csnas audit`.
 pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<()> {
     let runner = match args.retrain {
         0 => None,
-        _ => Some(runner_for(&args.dir, args.data.as_deref())?),
+        _ => {
+            let (runner, note) = runner_for(&args.dir, args.data.as_deref(), args.backend)?;
+            if let Some(note) = &note {
+                write_out(out, note)?;
+            }
+            Some(runner)
+        }
     };
     let runner = runner.as_ref().map(|r| r as &dyn TrialRunner);
     let mut lines = String::new();

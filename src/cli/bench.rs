@@ -52,19 +52,13 @@ pub struct BenchArgs {
     /// Print JSON (one object) instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Where to run: `cpu` (the only backend of this build).
-    #[arg(long, default_value = "cpu")]
-    pub backend: String,
+    /// Where to run: cpu (the reference), cuda or cuda:N.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// Runs `csnas bench`.
 pub fn run(args: BenchArgs, out: &mut dyn Write) -> Result<()> {
-    if args.backend != "cpu" {
-        return Err(invalid!(
-            "--backend {}: not available in this build (only 'cpu')",
-            args.backend
-        ));
-    }
     if args.threads.is_empty() {
         return Err(invalid!("--threads needs at least one thread count"));
     }
@@ -88,7 +82,7 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> Result<()> {
     };
     let mut reports = Vec::new();
     for &t in &args.threads {
-        reports.push(bench::run_at(&cfg, t, &reps)?);
+        reports.push(bench::run_at_on(args.backend, &cfg, t, &reps)?);
     }
     let text = if args.json {
         json(&args, &cfg, &reports)

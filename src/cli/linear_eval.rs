@@ -22,6 +22,7 @@ use clap::{Args, ValueEnum};
 
 use super::progress::bar;
 use super::write_out;
+use crate::backend::{Backend, OnBackend};
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::{Portion, split};
 use crate::data::{DataSpec, Dataset, load};
@@ -99,6 +100,9 @@ pub struct LinearEvalArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Where to compute: cpu (the reference), cuda or cuda:N.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// Runs `csnas linear-eval`.
@@ -111,7 +115,11 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
         return Err(invalid!("--model {}: no such file", path.display()));
     }
     let threads = args.threads;
-    let text = with_threads(threads, || evaluate(&args, &spec))??;
+    let job = EvalJob {
+        args: &args,
+        spec: &spec,
+    };
+    let text = with_threads(threads, || args.backend.run(job))??;
     write_out(out, &text)
 }
 
@@ -150,7 +158,24 @@ impl LinearEvalArgs {
     }
 }
 
-fn evaluate(args: &LinearEvalArgs, spec: &DataSpec) -> Result<String> {
+/// [`evaluate`] on the opened backend.
+struct EvalJob<'a> {
+    args: &'a LinearEvalArgs,
+    spec: &'a DataSpec,
+}
+
+impl OnBackend for EvalJob<'_> {
+    type Output = String;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<String> {
+        evaluate(dev, self.args, self.spec)
+    }
+}
+
+fn evaluate<B: Backend<Elem = f32>>(
+    dev: &B,
+    args: &LinearEvalArgs,
+    spec: &DataSpec,
+) -> Result<String> {
     let start = Instant::now();
     let loaded = load(spec)?;
     let root = StreamPath::root(args.seed);
@@ -167,7 +192,7 @@ fn evaluate(args: &LinearEvalArgs, spec: &DataSpec) -> Result<String> {
             (tr, train_ds, te)
         }
     };
-    let (mut net, encoder) = encoder(args, train_ds, &train_idx, &root)?;
+    let (mut net, encoder) = encoder(dev, args, train_ds, &train_idx, &root)?;
     let cfg = LinearConfig {
         epochs: args.linear_epochs,
         ..LinearConfig::default()
@@ -198,30 +223,38 @@ fn evaluate(args: &LinearEvalArgs, spec: &DataSpec) -> Result<String> {
 }
 
 /// The frozen encoder and a one-line description of where it came from.
-fn encoder(
+fn encoder<B: Backend<Elem = f32>>(
+    dev: &B,
     args: &LinearEvalArgs,
     data: &Dataset,
     indices: &[usize],
     root: &StreamPath,
-) -> Result<(Network<f32>, String)> {
+) -> Result<(Network<B>, String)> {
     if let Some(path) = &args.model {
-        return load_model(path).map(|net| (net, format!("model {}", path.display())));
+        return load_model(dev, path).map(|net| (net, format!("model {}", path.display())));
     }
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
     let spec = contrastive_spec(args, data)?;
     let root = root.child("contrastive");
     if args.random_init {
         let kind = NetworkKind::Search(spec.head);
-        let net = Network::new(&genotype, &spec.network, kind, &root.child("init"))?;
+        let net = Network::new(dev, &genotype, &spec.network, kind, &root.child("init"))?;
         return Ok((net, format!("{} at random initialisation", args.genotype)));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
     let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
-    let (net, outcome) =
-        train_network(&genotype, &spec, data, indices, &root, &mut |e, _, _, l| {
+    let (net, outcome) = train_network(
+        dev,
+        &genotype,
+        &spec,
+        data,
+        indices,
+        &root,
+        &mut |e, _, _, l| {
             pb.set_message(format!("epoch {} loss {l:.4}", e + 1));
             pb.inc(1);
-        })?;
+        },
+    )?;
     pb.finish_and_clear();
     if let TrialEnd::Diverged {
         epoch,
@@ -301,7 +334,7 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
 
 /// Rebuilds a checkpoint's network (the projection head's sizes from its
 /// `head.0.weight` and `head.2.weight` shapes) and loads its state.
-fn load_model(path: &std::path::Path) -> Result<Network<f32>> {
+fn load_model<B: Backend<Elem = f32>>(dev: &B, path: &std::path::Path) -> Result<Network<B>> {
     let (entries, meta) = load_checkpoint::<f32>(path)?;
     let m = read_network_metadata(path, &meta)?;
     check_metadata(path, &m, &entries)?;
@@ -309,7 +342,7 @@ fn load_model(path: &std::path::Path) -> Result<Network<f32>> {
         Some(head) if m.kind == "search" => NetworkKind::Search(head),
         _ => NetworkKind::Eval,
     };
-    let mut net = Network::new(&m.genotype, &m.config, kind, &StreamPath::root(0))
+    let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))
         .map_err(|e| invalid!("{}: {e}", path.display()))?;
     net.load_state_dict(&entries)
         .map_err(|e| invalid!("{}: {e}", path.display()))?;

@@ -119,6 +119,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone
 }
 
 /// Runs one parsed command, writing its output to `out`.
+/// Parses `--backend` (`cpu`, `cuda`, `cuda:N`) for every command that computes.
+pub(crate) fn parse_backend(s: &str) -> std::result::Result<crate::backend::BackendKind, String> {
+    s.parse::<crate::backend::BackendKind>()
+        .map_err(|e| e.to_string())
+}
+
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),

@@ -18,12 +18,14 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::train::{load_split, normalization};
+use crate::backend::{Backend, OnBackend};
 use crate::data::DataSpec;
 use crate::data::augment::AugmentConfig;
 use crate::error::Result;
 use crate::invalid;
+use crate::model::StateEntry;
 use crate::model::checkpoint::{
-    check_metadata, load_checkpoint, match_state, read_network_metadata,
+    NetworkMetadata, check_metadata, load_checkpoint, match_state, read_network_metadata,
 };
 use crate::model::{Network, NetworkKind};
 use crate::rng::StreamPath;
@@ -56,6 +58,9 @@ pub struct PredictArgs {
     /// Images per forward pass (does not change the logits' bits).
     #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
+    /// Where to compute: cpu (the reference), cuda or cuda:N.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// Runs `csnas predict`, writing the CSV to `out`.
@@ -82,57 +87,89 @@ pub fn run(args: PredictArgs, out: &mut dyn Write) -> Result<()> {
         })?,
         (None, None) => 0,
     };
-    let mut net = Network::<f32>::new(
-        &desc.genotype,
-        &desc.config,
-        NetworkKind::Eval,
-        &StreamPath::root(0).child("init"),
-    )
-    .map_err(|e| invalid!("{}: {e}", args.model.display()))?;
-    let expected: Vec<(String, Vec<usize>)> = net
-        .state_dict()
-        .into_iter()
-        .map(|e| (e.name, e.shape))
-        .collect();
-    net.load_state_dict(&match_state(&args.model, &expected, entries)?)?;
-
-    let data = load_split(&spec, seed)?;
-    let (ds, indices) = match args.split {
-        SplitPart::Test => (data.test(), data.test_idx.clone()),
-        SplitPart::Train => (&data.loaded.train, data.train_idx.clone()),
-        SplitPart::All => (&data.loaded.train, (0..data.loaded.train.len()).collect()),
-    };
-    let cfg = &desc.config;
-    if ds.channels != cfg.in_channels {
-        return Err(invalid!(
-            "{}: the network takes {}-channel images, {spec} has {}",
-            args.model.display(),
-            cfg.in_channels,
-            ds.channels
-        ));
-    }
-    let augment = AugmentConfig {
-        normalize: normalization(&spec),
-        ..AugmentConfig::none(cfg.image_size)
-    };
-    let mut csv = String::from("index,label");
-    for k in 0..cfg.classes {
-        csv.push_str(&format!(",logit_{k}"));
-    }
-    csv.push('\n');
-    for_each_logits(
-        &mut net,
-        ds,
-        &indices,
-        &augment,
-        args.batch_size,
-        &mut |i, row| {
-            csv.push_str(&format!("{i},{}", ds.labels[i]));
-            for v in row {
-                csv.push_str(&format!(",{v}"));
-            }
-            csv.push('\n');
-        },
-    )?;
+    let csv = args.backend.run(PredictJob {
+        args: &args,
+        spec: &spec,
+        desc: &desc,
+        entries,
+        seed,
+    })?;
     super::write_out(out, &csv)
+}
+
+/// The network rebuilt on the opened backend, then the CSV of its logits.
+struct PredictJob<'a> {
+    args: &'a PredictArgs,
+    spec: &'a DataSpec,
+    desc: &'a NetworkMetadata,
+    entries: Vec<StateEntry<f32>>,
+    seed: u64,
+}
+
+impl OnBackend for PredictJob<'_> {
+    type Output = String;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<String> {
+        let PredictJob {
+            args,
+            spec,
+            desc,
+            entries,
+            seed,
+        } = self;
+        let spec = spec.clone();
+        let mut net = Network::new(
+            dev,
+            &desc.genotype,
+            &desc.config,
+            NetworkKind::Eval,
+            &StreamPath::root(0).child("init"),
+        )
+        .map_err(|e| invalid!("{}: {e}", args.model.display()))?;
+        let expected: Vec<(String, Vec<usize>)> = net
+            .state_dict()
+            .into_iter()
+            .map(|e| (e.name, e.shape))
+            .collect();
+        net.load_state_dict(&match_state(&args.model, &expected, entries)?)?;
+
+        let data = load_split(&spec, seed)?;
+        let (ds, indices) = match args.split {
+            SplitPart::Test => (data.test(), data.test_idx.clone()),
+            SplitPart::Train => (&data.loaded.train, data.train_idx.clone()),
+            SplitPart::All => (&data.loaded.train, (0..data.loaded.train.len()).collect()),
+        };
+        let cfg = &desc.config;
+        if ds.channels != cfg.in_channels {
+            return Err(invalid!(
+                "{}: the network takes {}-channel images, {spec} has {}",
+                args.model.display(),
+                cfg.in_channels,
+                ds.channels
+            ));
+        }
+        let augment = AugmentConfig {
+            normalize: normalization(&spec),
+            ..AugmentConfig::none(cfg.image_size)
+        };
+        let mut csv = String::from("index,label");
+        for k in 0..cfg.classes {
+            csv.push_str(&format!(",logit_{k}"));
+        }
+        csv.push('\n');
+        for_each_logits(
+            &mut net,
+            ds,
+            &indices,
+            &augment,
+            args.batch_size,
+            &mut |i, row| {
+                csv.push_str(&format!("{i},{}", ds.labels[i]));
+                for v in row {
+                    csv.push_str(&format!(",{v}"));
+                }
+                csv.push('\n');
+            },
+        )?;
+        Ok(csv)
+    }
 }

@@ -11,6 +11,7 @@ use clap::Args;
 
 use super::search::{Bars, data_kind, load_search_data};
 use super::write_out;
+use crate::backend::{BackendCore, BackendKind, CpuF32};
 use crate::error::Result;
 use crate::invalid;
 use crate::ledger::{read_config, replay};
@@ -34,20 +35,58 @@ pub struct ReplayArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Replay on this backend (cpu, cuda, cuda:N) instead of the one the log
+    /// names; the report then says the backends differ.
+    #[arg(long, value_parser = super::parse_backend)]
+    pub backend: Option<BackendKind>,
+}
+
+/// The backend to recompute a log made on `logged` (its arithmetic name) with:
+/// the one asked for (and, when its arithmetic differs, a note saying so), or
+/// else the CPU reference for a `cpu-f32` log; a log made elsewhere replays
+/// only when a backend is asked for.
+pub(crate) fn backend_for(
+    logged: &str,
+    asked: Option<BackendKind>,
+) -> Result<(BackendKind, Option<String>)> {
+    let Some(kind) = asked else {
+        if logged == CpuF32::new().arithmetic() {
+            return Ok((BackendKind::Cpu, None));
+        }
+        return Err(invalid!(
+            "the log was made on backend {logged}; replay it with --backend NAME \
+             (a backend with other arithmetic will not reproduce it bit for bit)"
+        ));
+    };
+    let arithmetic = kind.arithmetic()?;
+    let note = (arithmetic != logged).then(|| {
+        format!(
+            "note: the backends differ: the log was made on {logged}, this run computes on \
+             {kind} ({arithmetic}); a difference below may be arithmetic, not a fault\n"
+        )
+    });
+    Ok((kind, note))
 }
 
 /// The real runner for the log in `dir`, its data located by `data` (or the
-/// built-in digits).
-pub(crate) fn runner_for(dir: &std::path::Path, data: Option<&str>) -> Result<ContrastiveRunner> {
-    runner_for_config(&read_config(dir)?, data)
+/// built-in digits), on the backend [`backend_for`] picks; with the note to
+/// print when the backends differ.
+pub(crate) fn runner_for(
+    dir: &std::path::Path,
+    data: Option<&str>,
+    backend: Option<BackendKind>,
+) -> Result<(ContrastiveRunner, Option<String>)> {
+    runner_for_config(&read_config(dir)?, data, backend)
 }
 
 /// The real runner for `config`, its data located by `data` (or the
-/// built-in digits).
+/// built-in digits), on the backend [`backend_for`] picks.
 pub(crate) fn runner_for_config(
     config: &crate::search::SearchConfig,
     data: Option<&str>,
-) -> Result<ContrastiveRunner> {
+    backend: Option<BackendKind>,
+) -> Result<(ContrastiveRunner, Option<String>)> {
+    let (kind, note) = backend_for(&config.backend, backend)?;
     let text = match data {
         Some(d) => d.to_owned(),
         None if config.data == "digits" => "digits".to_owned(),
@@ -66,12 +105,18 @@ pub(crate) fn runner_for_config(
             config.data
         ));
     }
-    ContrastiveRunner::new(config, dataset)
+    Ok((
+        ContrastiveRunner::new(config, dataset)?.on_backend(kind),
+        note,
+    ))
 }
 
 /// Runs `csnas replay`.
 pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<()> {
-    let runner = runner_for(&args.dir, args.data.as_deref())?;
+    let (runner, note) = runner_for(&args.dir, args.data.as_deref(), args.backend)?;
+    if let Some(note) = &note {
+        write_out(out, note)?;
+    }
     let bars = (!args.quiet).then(Bars::new);
     let observer: &dyn SearchObserver = match &bars {
         Some(b) => b,
@@ -89,4 +134,31 @@ pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<()> {
             report.head.to_hex()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cpu_log_replays_on_the_cpu_without_a_note() {
+        let (kind, note) = backend_for("cpu-f32", None).unwrap();
+        assert_eq!((kind, note), (BackendKind::Cpu, None));
+        let (kind, note) = backend_for("cpu-f32", Some(BackendKind::Cpu)).unwrap();
+        assert_eq!((kind, note), (BackendKind::Cpu, None));
+    }
+
+    #[test]
+    fn a_log_from_another_backend_replays_only_when_asked_and_says_they_differ() {
+        let e = backend_for("cuda-f32", None).unwrap_err().to_string();
+        assert!(e.contains("cuda-f32") && e.contains("--backend"), "{e}");
+        let (kind, note) = backend_for("cuda-f32", Some(BackendKind::Cpu)).unwrap();
+        assert_eq!(kind, BackendKind::Cpu);
+        let note = note.expect("a note");
+        assert!(note.contains("backends differ"), "{note}");
+        assert!(
+            note.contains("cuda-f32") && note.contains("cpu-f32"),
+            "{note}"
+        );
+    }
 }

@@ -88,6 +88,10 @@ pub struct SearchArgs {
     /// The search log's directory (resumed if it holds this search already).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
+    /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
 }
 
 /// The data kind recorded in the config: the spec without its path.
@@ -133,15 +137,26 @@ impl SearchArgs {
 
 /// Runs `csnas search`.
 pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, data) = args.config()?;
+    let (mut config, data) = args.config()?;
+    if args.workers == 0 {
+        return Err(crate::invalid!("--workers 0: need at least one worker"));
+    }
+    config.backend = args.backend.arithmetic()?;
+    if (args.workers > 1 || args.executor == "slurm")
+        && args.backend != crate::backend::BackendKind::Cpu
+    {
+        return Err(crate::invalid!(
+            "--backend {} with worker processes (--workers {}, --executor {}): workers compute on the CPU reference only so far; use --workers 1",
+            args.backend,
+            args.workers,
+            args.executor
+        ));
+    }
     if args.print_config {
         return write_out(out, &settings_text(&config));
     }
     if !args.quiet {
         eprint!("{}", settings_text(&config));
-    }
-    if args.workers == 0 {
-        return Err(crate::invalid!("--workers 0: need at least one worker"));
     }
     let watch = Watch::new(Mode::for_stderr(args.quiet));
     let observer: &dyn SearchObserver = &watch;
@@ -161,7 +176,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         };
         run_search_on(&args.out, &config, &slurm, observer)?
     } else if args.workers == 1 {
-        let runner = ContrastiveRunner::new(&config, data)?;
+        let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
         with_threads(args.threads, || {
             run_search(&args.out, &config, &runner, observer)
         })??

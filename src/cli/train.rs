@@ -14,6 +14,7 @@ use std::sync::mpsc;
 
 use clap::Args;
 
+use crate::backend::{Backend, OnBackend};
 use crate::data::augment::Normalize;
 use crate::data::batch::{Portion, split};
 use crate::data::{self, DataSpec, Dataset, Loaded};
@@ -22,9 +23,9 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::limits;
 use crate::model::checkpoint::{network_metadata, save_checkpoint};
-use crate::model::{NetworkConfig, NetworkKind};
+use crate::model::{NetworkConfig, NetworkKind, StateEntry};
 use crate::rng::StreamPath;
-use crate::train::supervised::{Event, SupervisedConfig, train_supervised};
+use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised};
 
 /// Fraction of a data set without an official test part (digits, folders)
 /// held out for testing.
@@ -85,6 +86,9 @@ pub struct TrainArgs {
     /// No progress bar, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Where to compute: cpu (the reference), cuda or cuda:N.
+    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
+    pub backend: crate::backend::BackendKind,
     /// Print the settings (the preset with the flags applied) and exit
     /// without training.
     #[arg(long)]
@@ -397,21 +401,18 @@ fn train_and_save(
         }
     };
     let root = StreamPath::root(args.seed);
-    let (net, outcome) = train_supervised(
+    let (state, outcome) = args.backend.run(TrainJob {
         genotype,
         cfg,
-        &data.loaded.train,
-        &data.train_idx,
-        data.test(),
-        &data.test_idx,
-        &root,
-        &mut on_event,
-    )?;
+        data,
+        root: &root,
+        on_event: &mut on_event,
+    })?;
     if let Some(path) = &args.out {
         let mut meta = network_metadata(genotype, &cfg.network, "eval")?;
         meta.insert("seed".into(), args.seed.to_string());
         meta.insert("data".into(), spec.to_string());
-        save_checkpoint(path, &net.state_dict(), &meta)?;
+        save_checkpoint(path, &state, &meta)?;
     }
     let _ = lines.send(format!(
         "weights: {}\ntest accuracy: {:.2}%\n",
@@ -419,4 +420,32 @@ fn train_and_save(
         100.0 * outcome.test_accuracy
     ));
     Ok(())
+}
+
+/// [`train_supervised`] on the opened backend; returns the final state dict
+/// (on the host) and the outcome.
+struct TrainJob<'a> {
+    genotype: &'a Genotype,
+    cfg: &'a SupervisedConfig,
+    data: &'a SplitData,
+    root: &'a StreamPath,
+    on_event: &'a mut dyn FnMut(Event<'_>),
+}
+
+impl OnBackend for TrainJob<'_> {
+    type Output = (Vec<StateEntry<f32>>, SupervisedOutcome);
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<Self::Output> {
+        let (mut net, outcome) = train_supervised(
+            dev,
+            self.genotype,
+            self.cfg,
+            &self.data.loaded.train,
+            &self.data.train_idx,
+            self.data.test(),
+            &self.data.test_idx,
+            self.root,
+            self.on_event,
+        )?;
+        Ok((net.state_dict(), outcome))
+    }
 }

@@ -59,7 +59,9 @@ pub fn run(args: TrialArgs, out: &mut dyn Write) -> Result<()> {
     let TrialCommand::Run(args) = args.command;
     let data = args.data.clone();
     let make = move |config: &crate::search::SearchConfig| -> Result<Box<dyn TrialRunner>> {
-        Ok(Box::new(runner_for_config(config, data.as_deref())?))
+        Ok(Box::new(
+            runner_for_config(config, data.as_deref(), None)?.0,
+        ))
     };
     let done = with_threads(args.threads, || {
         run_spec_file(&args.spec, &args.out, &make, &mut |_, _, _, _| {})

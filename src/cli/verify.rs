@@ -25,17 +25,31 @@ pub struct VerifyArgs {
     /// Seed of the op inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Hold every op to zero error (a bit-exact candidate), instead of each
+    /// op's stated tolerance.
+    #[arg(long)]
+    pub exact: bool,
+    /// Print the report as JSON (one object per op output) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
-fn parse_backend(s: &str) -> std::result::Result<BackendKind, String> {
-    s.parse::<BackendKind>().map_err(|e| e.to_string())
-}
+use super::parse_backend;
 
 pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<()> {
     let reference = verify::op_backend(args.reference)?;
     let candidate = verify::op_backend(args.backend)?;
-    let rows = verify::compare(reference.as_ref(), candidate.as_ref(), args.seed)?;
-    let table = verify::render_table(&reference.name(), &candidate.name(), &rows);
-    super::write_out(out, &table)?;
+    let rows = verify::compare_with(
+        reference.as_ref(),
+        candidate.as_ref(),
+        args.seed,
+        args.exact,
+    )?;
+    let report = if args.json {
+        verify::render_json(&reference.name(), &candidate.name(), &rows)
+    } else {
+        verify::render_table(&reference.name(), &candidate.name(), &rows)
+    };
+    super::write_out(out, &report)?;
     verify::check(&rows)
 }

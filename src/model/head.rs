@@ -6,80 +6,48 @@
 //! the `Dense` (PyTorch `nn.Linear`) layer.
 
 use super::init::Init;
-use super::layers::{
-    BatchNorm, Conv, ForwardCtx, Layer, Param, ParamVisitor, Relu, Seq, StateMut, StateMutVisitor,
-    StateRef, StateVisitor,
-};
+use super::layers::{BatchNorm, Conv, ForwardCtx, Layer, Param, R1, R2, Relu, Seq, Visitor};
 use super::primitives::AvgPool;
+use crate::backend::Backend;
 use crate::ops::conv2d::Conv2dParams;
-use crate::ops::{linear, relu};
-use crate::real::Real;
-use ndarray::{Array2, Array4, Ix1, Ix2};
+use ndarray::{Ix1, Ix2};
 
 /// `nn.Linear(in, out)`: `weight` (out, in) and `bias` (out), both
 /// `U(±1/sqrt(in))` from their own init streams.
-pub struct Dense<T: Real> {
-    weight: Param<T, Ix2>,
-    bias: Param<T, Ix1>,
-    x: Option<Array2<T>>,
+pub struct Dense<B: Backend> {
+    weight: Param<B, R2>,
+    bias: Param<B, R1>,
+    x: Option<B::T2>,
 }
 
-impl<T: Real> Dense<T> {
-    pub fn new(c_in: usize, c_out: usize, init: &Init, name: &str) -> Self {
-        let w = init.fan_in_uniform(&format!("{name}.weight"), Ix2(c_out, c_in), c_in);
-        let b = init.fan_in_uniform(&format!("{name}.bias"), Ix1(c_out), c_in);
+impl<B: Backend> Dense<B> {
+    pub fn new(dev: &B, c_in: usize, c_out: usize, init: &Init, name: &str) -> Self {
+        let w =
+            init.fan_in_uniform::<B::Elem, _>(&format!("{name}.weight"), Ix2(c_out, c_in), c_in);
+        let b = init.fan_in_uniform::<B::Elem, _>(&format!("{name}.bias"), Ix1(c_out), c_in);
         Dense {
-            weight: Param::new(w),
-            bias: Param::new(b),
+            weight: Param::new(dev, &w),
+            bias: Param::new(dev, &b),
             x: None,
         }
     }
 
-    pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
+    pub fn forward(&mut self, dev: &B, x: &B::T2) -> B::T2 {
         self.x = Some(x.clone());
-        linear::linear_forward(x, &self.weight.value, Some(&self.bias.value))
+        dev.linear_forward(x, &self.weight.value, &self.bias.value)
     }
 
-    pub fn backward(&mut self, dy: &Array2<T>) -> Array2<T> {
+    pub fn backward(&mut self, dev: &B, dy: &B::T2) -> B::T2 {
         let x = self.x.take().expect("Dense::backward without forward");
-        let (dx, dw, db) = linear::linear_backward(&x, &self.weight.value, dy);
-        self.weight.accumulate(&dw);
-        self.bias.accumulate(&db);
+        let (dx, dw, db) = dev.linear_backward(&x, &self.weight.value, dy);
+        self.weight.accumulate(dev, &dw);
+        self.bias.accumulate(dev, &db);
         dx
     }
 
-    pub fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
-        self.weight.visit(format!("{prefix}weight"), f);
-        self.bias.visit(format!("{prefix}bias"), f);
-    }
-
-    pub fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        let (w, b) = (&self.weight.value, &self.bias.value);
-        f(
-            format!("{prefix}weight"),
-            w.shape(),
-            StateRef::Float(w.as_slice().expect("standard")),
-        );
-        f(
-            format!("{prefix}bias"),
-            b.shape(),
-            StateRef::Float(b.as_slice().expect("standard")),
-        );
-    }
-
-    pub fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        let ws = self.weight.value.shape().to_vec();
-        let bs = self.bias.value.shape().to_vec();
-        f(
-            format!("{prefix}weight"),
-            &ws,
-            StateMut::Float(self.weight.value.as_slice_mut().expect("standard")),
-        );
-        f(
-            format!("{prefix}bias"),
-            &bs,
-            StateMut::Float(self.bias.value.as_slice_mut().expect("standard")),
-        );
+    pub fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
+        self.weight.walk(format!("{prefix}weight"), f);
+        self.bias.walk(format!("{prefix}bias"), f);
     }
 }
 
@@ -87,74 +55,60 @@ impl<T: Real> Dense<T> {
 /// count_include_pad=False), Conv 1×1 C→128, BN, ReLU, Conv 2×2 128→768, BN,
 /// ReLU)`, then `classifier = Linear(768, classes)`. Its input must be 8×8 to
 /// 10×10 (so that the features are 768×1×1); the network checks this.
-pub struct AuxiliaryHead<T: Real> {
-    features: Seq<T>,
-    classifier: Dense<T>,
+pub struct AuxiliaryHead<B: Backend> {
+    features: Seq<B>,
+    classifier: Dense<B>,
 }
 
-impl<T: Real> AuxiliaryHead<T> {
-    pub fn new(c: usize, classes: usize, init: &Init, name: &str) -> Self {
+impl<B: Backend> AuxiliaryHead<B> {
+    pub fn new(dev: &B, c: usize, classes: usize, init: &Init, name: &str) -> Self {
         let features = Seq::new()
             .push(Relu::default())
             .push(AvgPool::new(5, 3, 0))
             .push(Conv::new(
+                dev,
                 c,
                 128,
                 Conv2dParams::square(1, 1, 0),
                 init,
                 &format!("{name}.features.2"),
             ))
-            .push(BatchNorm::new(128))
+            .push(BatchNorm::new(dev, 128))
             .push(Relu::default())
             .push(Conv::new(
+                dev,
                 128,
                 768,
                 Conv2dParams::square(2, 1, 0),
                 init,
                 &format!("{name}.features.5"),
             ))
-            .push(BatchNorm::new(768))
+            .push(BatchNorm::new(dev, 768))
             .push(Relu::default());
-        let classifier = Dense::new(768, classes, init, &format!("{name}.classifier"));
+        let classifier = Dense::new(dev, 768, classes, init, &format!("{name}.classifier"));
         AuxiliaryHead {
             features,
             classifier,
         }
     }
 
-    pub fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array2<T> {
-        let f = self.features.forward(x, ctx);
-        let n = f.dim().0;
-        let flat = f
-            .into_shape_with_order((n, 768))
-            .expect("aux features are 768×1×1");
-        self.classifier.forward(&flat)
+    pub fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T2 {
+        let f = self.features.forward(dev, x, ctx);
+        let (_, c, h, w) = dev.dims4(&f);
+        assert_eq!((c, h, w), (768, 1, 1), "aux features are 768×1×1");
+        let flat = dev.nchw_to_rows(f);
+        self.classifier.forward(dev, &flat)
     }
 
-    pub fn backward(&mut self, dy: &Array2<T>) -> Array4<T> {
-        let d = self.classifier.backward(dy);
-        let n = d.dim().0;
-        let d4 = d.into_shape_with_order((n, 768, 1, 1)).expect("shape");
-        self.features.backward(&d4)
+    pub fn backward(&mut self, dev: &B, dy: &B::T2) -> B::T4 {
+        let d = self.classifier.backward(dev, dy);
+        let d4 = dev.rows_to_nchw(d);
+        self.features.backward(dev, &d4)
     }
 
-    pub fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
-        self.features.visit_params(&format!("{prefix}features."), f);
-        self.classifier
-            .visit_params(&format!("{prefix}classifier."), f);
-    }
-
-    pub fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        self.features.visit_state(&format!("{prefix}features."), f);
-        self.classifier
-            .visit_state(&format!("{prefix}classifier."), f);
-    }
-
-    pub fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        self.features
-            .visit_state_mut(&format!("{prefix}features."), f);
-        self.classifier
-            .visit_state_mut(&format!("{prefix}classifier."), f);
+    pub fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
+        self.features.walk(&format!("{prefix}features."), f);
+        self.classifier.walk(&format!("{prefix}classifier."), f);
     }
 }
 
@@ -177,59 +131,41 @@ impl Default for HeadConfig {
 }
 
 /// `head = Sequential(Linear(C_prev, hidden), ReLU, Linear(hidden, out_dim))`.
-pub struct ProjectionHead<T: Real> {
-    fc0: Dense<T>,
-    fc2: Dense<T>,
-    hidden_in: Option<Array4<T>>,
+pub struct ProjectionHead<B: Backend> {
+    fc0: Dense<B>,
+    fc2: Dense<B>,
+    hidden_in: Option<B::T4>,
 }
 
-impl<T: Real> ProjectionHead<T> {
-    pub fn new(c_prev: usize, cfg: &HeadConfig, init: &Init, name: &str) -> Self {
+impl<B: Backend> ProjectionHead<B> {
+    pub fn new(dev: &B, c_prev: usize, cfg: &HeadConfig, init: &Init, name: &str) -> Self {
         let hidden = cfg.hidden.unwrap_or(c_prev);
         ProjectionHead {
-            fc0: Dense::new(c_prev, hidden, init, &format!("{name}.0")),
-            fc2: Dense::new(hidden, cfg.out_dim, init, &format!("{name}.2")),
+            fc0: Dense::new(dev, c_prev, hidden, init, &format!("{name}.0")),
+            fc2: Dense::new(dev, hidden, cfg.out_dim, init, &format!("{name}.2")),
             hidden_in: None,
         }
     }
 
-    pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
-        let h = self.fc0.forward(x);
-        let (n, c) = h.dim();
-        let h4 = h.into_shape_with_order((n, c, 1, 1)).expect("shape");
-        let r = relu::relu_forward(&h4)
-            .into_shape_with_order((n, c))
-            .expect("shape");
+    pub fn forward(&mut self, dev: &B, x: &B::T2) -> B::T2 {
+        let h4 = dev.rows_to_nchw(self.fc0.forward(dev, x));
+        let r = dev.nchw_to_rows(dev.relu_forward(&h4));
         self.hidden_in = Some(h4);
-        self.fc2.forward(&r)
+        self.fc2.forward(dev, &r)
     }
 
-    pub fn backward(&mut self, dy: &Array2<T>) -> Array2<T> {
-        let dr = self.fc2.backward(dy);
+    pub fn backward(&mut self, dev: &B, dy: &B::T2) -> B::T2 {
+        let dr4 = dev.rows_to_nchw(self.fc2.backward(dev, dy));
         let h4 = self
             .hidden_in
             .take()
             .expect("ProjectionHead::backward without forward");
-        let (n, c) = dr.dim();
-        let dr4 = dr.into_shape_with_order((n, c, 1, 1)).expect("shape");
-        let dh = relu::relu_backward(&h4, &dr4)
-            .into_shape_with_order((n, c))
-            .expect("shape");
-        self.fc0.backward(&dh)
+        let dh = dev.nchw_to_rows(dev.relu_backward(&h4, &dr4));
+        self.fc0.backward(dev, &dh)
     }
 
-    pub fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
-        self.fc0.visit_params(&format!("{prefix}0."), f);
-        self.fc2.visit_params(&format!("{prefix}2."), f);
-    }
-
-    pub fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        self.fc0.visit_state(&format!("{prefix}0."), f);
-        self.fc2.visit_state(&format!("{prefix}2."), f);
-    }
-
-    pub fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        self.fc0.visit_state_mut(&format!("{prefix}0."), f);
-        self.fc2.visit_state_mut(&format!("{prefix}2."), f);
+    pub fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
+        self.fc0.walk(&format!("{prefix}0."), f);
+        self.fc2.walk(&format!("{prefix}2."), f);
     }
 }

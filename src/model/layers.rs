@@ -1,19 +1,29 @@
-//! Module-style layers: each caches what its backward pass needs, accumulates
-//! its parameter gradients, and names its parameters and buffers as PyTorch
-//! does, so the network's state dict matches `NetworkCIFAR`'s.
+//! Module-style layers over a [`Backend`]: each caches what its backward pass
+//! needs, accumulates its parameter gradients, and names its parameters and
+//! buffers as PyTorch does, so the network's state dict matches
+//! `NetworkCIFAR`'s.
 //!
 //! Why: a network is a tree of these, exactly mirroring PyTorch's module tree;
-//! names, registration order and backward all follow the tree.
+//! names, registration order and backward all follow the tree. Every piece of
+//! arithmetic is a call on the backend (`dev`); no layer names a device's
+//! types, so one network runs on every backend.
+//!
+//! One walker ([`Layer::walk`]) visits every parameter (with its gradient),
+//! buffer and counter in state-dict order; state dicts, weight digests,
+//! gradient zeroing and the optimiser are all written over it.
 //!
 //! Gradient accumulation: `backward` adds the new parameter gradient to the
-//! stored one element by element (`grad[i] += g[i]`, one addition each).
+//! stored one element by element (`grad[i] += g[i]`, one addition each,
+//! [`crate::backend::ElementwiseOps::add_assign`]).
+
+use std::marker::PhantomData;
 
 use super::init::Init;
-use crate::ops::batch_norm::{self, BatchNormCache, BatchNormParams};
-use crate::ops::conv2d::{self, Conv2dParams};
-use crate::ops::relu;
+use crate::backend::{Backend, BackendCore, TensorMut, TensorRef};
+use crate::ops::batch_norm::BatchNormParams;
+use crate::ops::conv2d::Conv2dParams;
 use crate::real::Real;
-use ndarray::{Array, Array1, Array4, Dimension, Ix1, Ix4, Zip};
+use ndarray::{Array, Array1, Dimension, Ix1, Ix2, Ix4};
 
 /// What a forward pass needs to know besides its input.
 #[derive(Clone, Copy, Debug)]
@@ -22,68 +32,131 @@ pub struct ForwardCtx {
     pub train: bool,
 }
 
-/// A parameter and its accumulated gradient.
-#[derive(Clone, Debug)]
-pub struct Param<T, D: Dimension> {
-    pub value: Array<T, D>,
-    pub grad: Array<T, D>,
+/// A tensor rank: ties a host array dimension to the backend's tensor type.
+/// Implemented by the markers [`R1`], [`R2`], [`R4`] (never by the tensor
+/// types themselves, which a device may share between ranks).
+pub trait Rank<B: BackendCore> {
+    type Tensor: Clone + Send + Sync;
+    type Host: Dimension;
+    fn upload(dev: &B, host: &Array<B::Elem, Self::Host>) -> Self::Tensor;
+    fn as_mut(t: &mut Self::Tensor) -> TensorMut<'_, B>;
+    fn as_ref(t: &Self::Tensor) -> TensorRef<'_, B>;
 }
 
-impl<T: Real, D: Dimension> Param<T, D> {
-    pub fn new(value: Array<T, D>) -> Self {
-        let grad = Array::from_elem(value.raw_dim(), T::ZERO);
-        Param { value, grad }
+/// Rank 1.
+pub struct R1;
+/// Rank 2.
+pub struct R2;
+/// Rank 4.
+pub struct R4;
+
+impl<B: BackendCore> Rank<B> for R1 {
+    type Tensor = B::T1;
+    type Host = Ix1;
+    fn upload(dev: &B, host: &Array1<B::Elem>) -> B::T1 {
+        dev.upload1(host)
+    }
+    fn as_mut(t: &mut B::T1) -> TensorMut<'_, B> {
+        TensorMut::R1(t)
+    }
+    fn as_ref(t: &B::T1) -> TensorRef<'_, B> {
+        TensorRef::R1(t)
+    }
+}
+
+impl<B: BackendCore> Rank<B> for R2 {
+    type Tensor = B::T2;
+    type Host = Ix2;
+    fn upload(dev: &B, host: &Array<B::Elem, Ix2>) -> B::T2 {
+        dev.upload2(host)
+    }
+    fn as_mut(t: &mut B::T2) -> TensorMut<'_, B> {
+        TensorMut::R2(t)
+    }
+    fn as_ref(t: &B::T2) -> TensorRef<'_, B> {
+        TensorRef::R2(t)
+    }
+}
+
+impl<B: BackendCore> Rank<B> for R4 {
+    type Tensor = B::T4;
+    type Host = Ix4;
+    fn upload(dev: &B, host: &Array<B::Elem, Ix4>) -> B::T4 {
+        dev.upload4(host)
+    }
+    fn as_mut(t: &mut B::T4) -> TensorMut<'_, B> {
+        TensorMut::R4(t)
+    }
+    fn as_ref(t: &B::T4) -> TensorRef<'_, B> {
+        TensorRef::R4(t)
+    }
+}
+
+/// A parameter and its accumulated gradient, on the device.
+pub struct Param<B: BackendCore, R: Rank<B>> {
+    pub value: R::Tensor,
+    pub grad: R::Tensor,
+    _r: PhantomData<R>,
+}
+
+impl<B: Backend, R: Rank<B>> Param<B, R> {
+    /// Uploads `value`; the gradient starts at zero.
+    pub fn new(dev: &B, value: &Array<B::Elem, R::Host>) -> Self {
+        let zeros = Array::from_elem(value.raw_dim(), B::Elem::ZERO);
+        Param {
+            value: R::upload(dev, value),
+            grad: R::upload(dev, &zeros),
+            _r: PhantomData,
+        }
     }
 
     /// `grad += g`, elementwise.
-    pub fn accumulate(&mut self, g: &Array<T, D>) {
-        Zip::from(&mut self.grad).and(g).for_each(|a, &b| *a += b);
+    pub fn accumulate(&mut self, dev: &B, g: &R::Tensor) {
+        dev.add_assign(R::as_mut(&mut self.grad), R::as_ref(g));
     }
 
-    pub(crate) fn visit(&mut self, name: String, f: &mut ParamVisitor<'_, T>) {
-        let shape = self.value.shape().to_vec();
+    /// Visits it as one [`Entry::Param`].
+    pub fn walk(&mut self, name: String, f: &mut Visitor<'_, B>) {
         f(
-            &name,
-            &shape,
-            self.value.as_slice_mut().expect("standard layout"),
-            self.grad.as_slice_mut().expect("standard layout"),
+            name,
+            Entry::Param {
+                value: R::as_mut(&mut self.value),
+                grad: R::as_mut(&mut self.grad),
+            },
         );
     }
 }
 
-/// A read-only view of one state-dict entry's value.
-pub enum StateRef<'a, T> {
-    Float(&'a [T]),
-    Int(i64),
+/// One state-dict entry as the walker sees it.
+pub enum Entry<'a, B: BackendCore> {
+    /// A trainable parameter and its accumulated gradient.
+    Param {
+        value: TensorMut<'a, B>,
+        grad: TensorMut<'a, B>,
+    },
+    /// A float buffer (BatchNorm's running statistics).
+    Buffer(TensorMut<'a, B>),
+    /// An integer buffer (`num_batches_tracked`).
+    Counter(&'a mut i64),
 }
 
-/// A writable view of one state-dict entry's value.
-pub enum StateMut<'a, T> {
-    Float(&'a mut [T]),
-    Int(&'a mut i64),
-}
+/// `(full name, entry)` for each state-dict entry, in PyTorch order.
+pub type Visitor<'a, B> = dyn FnMut(String, Entry<'_, B>) + 'a;
 
-/// `(name, shape, value, grad)` for each parameter.
-pub type ParamVisitor<'a, T> = dyn FnMut(&str, &[usize], &mut [T], &mut [T]) + 'a;
-/// `(name, shape, value)` for each state-dict entry, in PyTorch order.
-pub type StateVisitor<'a, T> = dyn FnMut(String, &[usize], StateRef<'_, T>) + 'a;
-/// `(name, shape, value)` for each state-dict entry, writable.
-pub type StateMutVisitor<'a, T> = dyn FnMut(String, &[usize], StateMut<'_, T>) + 'a;
-
-/// A layer on NCHW tensors. Visitors take the name prefix (ending in `.` or empty).
-pub trait Layer<T: Real> {
-    fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T>;
+/// A layer on NCHW tensors. The walker takes the name prefix (ending in `.`
+/// or empty).
+pub trait Layer<B: Backend>: Send {
+    fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T4;
     /// [`forward`](Layer::forward) given ownership of the input, so a layer
     /// that keeps its input for backward (a convolution) need not copy it.
-    fn forward_owned(&mut self, x: Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
-        self.forward(&x, ctx)
+    fn forward_owned(&mut self, dev: &B, x: B::T4, ctx: &ForwardCtx) -> B::T4 {
+        self.forward(dev, &x, ctx)
     }
     /// Gradient with respect to the last forward's input; parameter gradients
     /// are accumulated. Panics without a preceding forward.
-    fn backward(&mut self, dy: &Array4<T>) -> Array4<T>;
-    fn visit_params(&mut self, _prefix: &str, _f: &mut ParamVisitor<'_, T>) {}
-    fn visit_state(&self, _prefix: &str, _f: &mut StateVisitor<'_, T>) {}
-    fn visit_state_mut(&mut self, _prefix: &str, _f: &mut StateMutVisitor<'_, T>) {}
+    fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4;
+    /// Visits every parameter, buffer and counter in state-dict order.
+    fn walk(&mut self, _prefix: &str, _f: &mut Visitor<'_, B>) {}
     /// True only for DARTS `Identity` (exempt from drop path).
     fn is_identity(&self) -> bool {
         false
@@ -91,86 +164,75 @@ pub trait Layer<T: Real> {
 }
 
 /// Convolution without bias (`weight`), PyTorch init.
-pub struct Conv<T: Real> {
+pub struct Conv<B: Backend> {
     p: Conv2dParams,
-    weight: Param<T, Ix4>,
-    x: Option<Array4<T>>,
+    weight: Param<B, R4>,
+    x: Option<B::T4>,
 }
 
-impl<T: Real> Conv<T> {
+impl<B: Backend> Conv<B> {
     /// `name` is the full PyTorch module name (e.g. `stem.0`), used for the init stream.
-    pub fn new(c_in: usize, c_out: usize, p: Conv2dParams, init: &Init, name: &str) -> Self {
+    pub fn new(
+        dev: &B,
+        c_in: usize,
+        c_out: usize,
+        p: Conv2dParams,
+        init: &Init,
+        name: &str,
+    ) -> Self {
         let cig = c_in / p.groups;
         let shape = Ix4(c_out, cig, p.kernel[0], p.kernel[1]);
         let fan_in = cig * p.kernel[0] * p.kernel[1];
-        let w = init.fan_in_uniform(&format!("{name}.weight"), shape, fan_in);
+        let w = init.fan_in_uniform::<B::Elem, _>(&format!("{name}.weight"), shape, fan_in);
         Conv {
             p,
-            weight: Param::new(w),
+            weight: Param::new(dev, &w),
             x: None,
         }
     }
 }
 
-impl<T: Real> Layer<T> for Conv<T> {
-    fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
-        self.forward_owned(x.clone(), ctx)
+impl<B: Backend> Layer<B> for Conv<B> {
+    fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T4 {
+        self.forward_owned(dev, x.clone(), ctx)
     }
-    fn forward_owned(&mut self, x: Array4<T>, _ctx: &ForwardCtx) -> Array4<T> {
-        let y = conv2d::conv2d_forward(&x, &self.weight.value, &self.p);
+    fn forward_owned(&mut self, dev: &B, x: B::T4, _ctx: &ForwardCtx) -> B::T4 {
+        let y = dev.conv2d_forward(&x, &self.weight.value, &self.p);
         self.x = Some(x);
         y
     }
-    fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
+    fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let x = self.x.take().expect("Conv::backward without forward");
-        // The two gradients are independent; running them side by side lets
-        // the pool fill the filter gradient's sequential-over-images chains
-        // with backward-data work. Each result is the same whichever finishes first.
-        let w = &self.weight.value;
-        let (dw, dx) = rayon::join(
-            || conv2d::conv2d_backward_filter(&x, dy, &self.p),
-            || conv2d::conv2d_backward_data(dy, w, &self.p, (x.dim().2, x.dim().3)),
-        );
-        self.weight.accumulate(&dw);
+        let (dw, dx) = dev.conv2d_backward(&x, dy, &self.weight.value, &self.p);
+        self.weight.accumulate(dev, &dw);
         dx
     }
-    fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
-        self.weight.visit(format!("{prefix}weight"), f);
-    }
-    fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        let w = &self.weight.value;
-        f(
-            format!("{prefix}weight"),
-            w.shape(),
-            StateRef::Float(w.as_slice().expect("standard")),
-        );
-    }
-    fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        let shape = self.weight.value.shape().to_vec();
-        let w = self.weight.value.as_slice_mut().expect("standard");
-        f(format!("{prefix}weight"), &shape, StateMut::Float(w));
+    fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
+        self.weight.walk(format!("{prefix}weight"), f);
     }
 }
 
 /// Affine BatchNorm2d: `weight`, `bias`, `running_mean`, `running_var`,
 /// `num_batches_tracked` (PyTorch order). Init: weight 1, bias 0, mean 0, var 1.
-pub struct BatchNorm<T: Real> {
-    weight: Param<T, Ix1>,
-    bias: Param<T, Ix1>,
-    running_mean: Array1<T>,
-    running_var: Array1<T>,
+pub struct BatchNorm<B: Backend> {
+    weight: Param<B, R1>,
+    bias: Param<B, R1>,
+    running_mean: B::T1,
+    running_var: B::T1,
     num_batches_tracked: i64,
     p: BatchNormParams,
-    cache: Option<BatchNormCache<T>>,
+    cache: Option<B::BatchNormCache>,
 }
 
-impl<T: Real> BatchNorm<T> {
-    pub fn new(c: usize) -> Self {
+impl<B: Backend> BatchNorm<B> {
+    pub fn new(dev: &B, c: usize) -> Self {
+        let ones = Array1::from_elem(c, B::Elem::ONE);
+        let zeros = Array1::from_elem(c, B::Elem::ZERO);
         BatchNorm {
-            weight: Param::new(Array1::from_elem(c, T::ONE)),
-            bias: Param::new(Array1::from_elem(c, T::ZERO)),
-            running_mean: Array1::from_elem(c, T::ZERO),
-            running_var: Array1::from_elem(c, T::ONE),
+            weight: Param::new(dev, &ones),
+            bias: Param::new(dev, &zeros),
+            running_mean: dev.upload1(&zeros),
+            running_var: dev.upload1(&ones),
             num_batches_tracked: 0,
             p: BatchNormParams::default(),
             cache: None,
@@ -178,15 +240,15 @@ impl<T: Real> BatchNorm<T> {
     }
 }
 
-impl<T: Real> Layer<T> for BatchNorm<T> {
+impl<B: Backend> Layer<B> for BatchNorm<B> {
     /// Training: batch statistics, running statistics updated and
     /// `num_batches_tracked += 1`. Eval: running statistics.
-    fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+    fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T4 {
         if ctx.train {
-            let (y, cache) = batch_norm::batch_norm_train_forward(
+            let (y, cache) = dev.batch_norm_train_forward(
                 x,
-                Some(&self.weight.value),
-                Some(&self.bias.value),
+                &self.weight.value,
+                &self.bias.value,
                 &mut self.running_mean,
                 &mut self.running_var,
                 &self.p,
@@ -196,10 +258,10 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
             y
         } else {
             self.cache = None;
-            batch_norm::batch_norm_eval_forward(
+            dev.batch_norm_eval_forward(
                 x,
-                Some(&self.weight.value),
-                Some(&self.bias.value),
+                &self.weight.value,
+                &self.bias.value,
                 &self.running_mean,
                 &self.running_var,
                 &self.p,
@@ -207,159 +269,121 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
         }
     }
     /// Needs a training-mode forward (batch statistics); panics otherwise.
-    fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
+    fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let cache = self
             .cache
             .take()
             .expect("BatchNorm::backward needs a training-mode forward");
-        let (dx, dg, db) = batch_norm::batch_norm_backward(dy, Some(&self.weight.value), &cache);
-        self.weight.accumulate(&dg);
-        self.bias.accumulate(&db);
+        let (dx, dg, db) = dev.batch_norm_backward(dy, &self.weight.value, &cache);
+        self.weight.accumulate(dev, &dg);
+        self.bias.accumulate(dev, &db);
         dx
     }
-    fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
-        self.weight.visit(format!("{prefix}weight"), f);
-        self.bias.visit(format!("{prefix}bias"), f);
-    }
-    fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        for (n, a) in [
-            ("weight", &self.weight.value),
-            ("bias", &self.bias.value),
-            ("running_mean", &self.running_mean),
-            ("running_var", &self.running_var),
-        ] {
-            f(
-                format!("{prefix}{n}"),
-                a.shape(),
-                StateRef::Float(a.as_slice().expect("standard")),
-            );
-        }
+    fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
+        self.weight.walk(format!("{prefix}weight"), f);
+        self.bias.walk(format!("{prefix}bias"), f);
         f(
-            format!("{prefix}num_batches_tracked"),
-            &[],
-            StateRef::Int(self.num_batches_tracked),
+            format!("{prefix}running_mean"),
+            Entry::Buffer(TensorMut::R1(&mut self.running_mean)),
         );
-    }
-    fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        let shape = [self.running_mean.len()];
-        for (n, a) in [
-            ("weight", &mut self.weight.value),
-            ("bias", &mut self.bias.value),
-            ("running_mean", &mut self.running_mean),
-            ("running_var", &mut self.running_var),
-        ] {
-            let s = a.as_slice_mut().expect("standard");
-            f(format!("{prefix}{n}"), &shape, StateMut::Float(s));
-        }
+        f(
+            format!("{prefix}running_var"),
+            Entry::Buffer(TensorMut::R1(&mut self.running_var)),
+        );
         f(
             format!("{prefix}num_batches_tracked"),
-            &[],
-            StateMut::Int(&mut self.num_batches_tracked),
+            Entry::Counter(&mut self.num_batches_tracked),
         );
     }
 }
 
-/// ReLU (caches one bit per element, `x > 0`, not its input).
-pub struct Relu<T: Real> {
-    mask: Option<relu::Mask>,
-    _t: std::marker::PhantomData<T>,
+/// ReLU (caches one flag per element, `x > 0`, not its input).
+pub struct Relu<B: Backend> {
+    mask: Option<B::ReluMask>,
 }
 
-impl<T: Real> Default for Relu<T> {
+impl<B: Backend> Default for Relu<B> {
     fn default() -> Self {
-        Relu {
-            mask: None,
-            _t: std::marker::PhantomData,
-        }
+        Relu { mask: None }
     }
 }
 
-impl<T: Real> Layer<T> for Relu<T> {
-    fn forward(&mut self, x: &Array4<T>, _ctx: &ForwardCtx) -> Array4<T> {
-        let (y, mask) = relu::relu_forward_masked(x);
+impl<B: Backend> Layer<B> for Relu<B> {
+    fn forward(&mut self, dev: &B, x: &B::T4, _ctx: &ForwardCtx) -> B::T4 {
+        let (y, mask) = dev.relu_forward_masked(x);
         self.mask = Some(mask);
         y
     }
-    fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
+    fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let mask = self.mask.take().expect("Relu::backward without forward");
-        relu::relu_backward_masked(&mask, dy)
+        dev.relu_backward_masked(&mask, dy)
     }
 }
 
 /// `nn.Sequential` (or any module with named children): children run in
 /// order; names are `<prefix><child name>.`.
-pub struct Seq<T: Real> {
-    children: Vec<(String, Box<dyn Layer<T>>)>,
+pub struct Seq<B: Backend> {
+    children: Vec<(String, Box<dyn Layer<B>>)>,
 }
 
-impl<T: Real> Seq<T> {
+impl<B: Backend> Seq<B> {
     pub fn new() -> Self {
         Seq {
             children: Vec::new(),
         }
     }
     /// Appends a child named by its index, as `nn.Sequential` does.
-    pub fn push(mut self, layer: impl Layer<T> + 'static) -> Self {
+    pub fn push(mut self, layer: impl Layer<B> + 'static) -> Self {
         let name = self.children.len().to_string();
         self.children.push((name, Box::new(layer)));
         self
     }
     /// Appends a named child.
-    pub fn named(mut self, name: &str, layer: impl Layer<T> + 'static) -> Self {
+    pub fn named(mut self, name: &str, layer: impl Layer<B> + 'static) -> Self {
         self.children.push((name.to_owned(), Box::new(layer)));
         self
     }
 }
 
-impl<T: Real> Default for Seq<T> {
+impl<B: Backend> Default for Seq<B> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Real> Layer<T> for Seq<T> {
-    fn forward(&mut self, x: &Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+impl<B: Backend> Layer<B> for Seq<B> {
+    fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T4 {
         let mut children = self.children.iter_mut();
         let Some((_, first)) = children.next() else {
             return x.clone();
         };
-        let mut h = first.forward(x, ctx);
+        let mut h = first.forward(dev, x, ctx);
         for (_, c) in children {
-            h = c.forward_owned(h, ctx);
+            h = c.forward_owned(dev, h, ctx);
         }
         h
     }
-    fn forward_owned(&mut self, x: Array4<T>, ctx: &ForwardCtx) -> Array4<T> {
+    fn forward_owned(&mut self, dev: &B, x: B::T4, ctx: &ForwardCtx) -> B::T4 {
         let mut h = x;
         for (_, c) in &mut self.children {
-            h = c.forward_owned(h, ctx);
+            h = c.forward_owned(dev, h, ctx);
         }
         h
     }
-    fn backward(&mut self, dy: &Array4<T>) -> Array4<T> {
+    fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let mut children = self.children.iter_mut().rev();
         let Some((_, last)) = children.next() else {
             return dy.clone();
         };
-        let mut d = last.backward(dy);
+        let mut d = last.backward(dev, dy);
         for (_, c) in children {
-            d = c.backward(&d);
+            d = c.backward(dev, &d);
         }
         d
     }
-    fn visit_params(&mut self, prefix: &str, f: &mut ParamVisitor<'_, T>) {
+    fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
         for (n, c) in &mut self.children {
-            c.visit_params(&format!("{prefix}{n}."), f);
-        }
-    }
-    fn visit_state(&self, prefix: &str, f: &mut StateVisitor<'_, T>) {
-        for (n, c) in &self.children {
-            c.visit_state(&format!("{prefix}{n}."), f);
-        }
-    }
-    fn visit_state_mut(&mut self, prefix: &str, f: &mut StateMutVisitor<'_, T>) {
-        for (n, c) in &mut self.children {
-            c.visit_state_mut(&format!("{prefix}{n}."), f);
+            c.walk(&format!("{prefix}{n}."), f);
         }
     }
 }

@@ -11,12 +11,13 @@ mod network;
 mod primitives;
 mod state;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_grad;
 
 pub use head::HeadConfig;
 pub use network::{Network, NetworkKind, Output};
+pub use state::StateRef;
 
 use crate::error::Result;
 use crate::genotype::Genotype;
@@ -69,6 +70,12 @@ pub fn count_parameters(
         auxiliary: include_auxiliary,
         ..config.clone()
     };
-    let net = Network::<f32>::build(genotype, &cfg, NetworkKind::Eval, &init::Init::Zeros)?;
+    let mut net = Network::build(
+        &crate::backend::CpuF32::new(),
+        genotype,
+        &cfg,
+        NetworkKind::Eval,
+        &init::Init::Zeros,
+    )?;
     Ok(net.parameter_count(include_auxiliary))
 }

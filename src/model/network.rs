@@ -10,17 +10,13 @@ use super::NetworkConfig;
 use super::cell::{Cell, DropPath, add_into};
 use super::head::{AuxiliaryHead, Dense, HeadConfig, ProjectionHead};
 use super::init::Init;
-use super::layers::{
-    BatchNorm, Conv, ForwardCtx, Layer, ParamVisitor, Seq, StateMutVisitor, StateVisitor,
-};
+use super::layers::{BatchNorm, Conv, Entry, ForwardCtx, Layer, Seq, Visitor};
+use crate::backend::{Backend, BackendCore, Dims4};
 use crate::error::Result;
 use crate::genotype::{Cell as CellGenotype, Genotype};
 use crate::invalid;
 use crate::ops::conv2d::Conv2dParams;
-use crate::ops::{global_avg_pool, relu};
-use crate::real::Real;
 use crate::rng::StreamPath;
-use ndarray::{Array2, Array4};
 
 /// Which network to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,31 +29,33 @@ pub enum NetworkKind {
 
 /// A forward pass's result.
 #[derive(Clone, Debug)]
-pub struct Output<T> {
+pub struct Output<B: BackendCore> {
     /// Class logits (evaluation network) or embeddings (search network), (N, ·).
-    pub logits: Array2<T>,
+    pub logits: B::T2,
     /// Auxiliary-head logits: evaluation network with `auxiliary`, training only.
-    pub aux_logits: Option<Array2<T>>,
+    pub aux_logits: Option<B::T2>,
 }
 
-enum Top<T: Real> {
-    Classifier(Box<Dense<T>>),
-    Projection(Box<ProjectionHead<T>>),
+enum Top<B: Backend> {
+    Classifier(Box<Dense<B>>),
+    Projection(Box<ProjectionHead<B>>),
 }
 
-/// A DARTS network generic over the scalar type.
-pub struct Network<T: Real> {
+/// A DARTS network on the backend `B` (its tensors live on `B`'s device;
+/// `Network<CpuF32>` is the training reference).
+pub struct Network<B: Backend> {
+    dev: B,
     config: NetworkConfig,
     kind: NetworkKind,
-    stem: Seq<T>,
-    cells: Vec<Cell<T>>,
-    auxiliary_head: Option<AuxiliaryHead<T>>,
-    top: Top<T>,
+    stem: Seq<B>,
+    cells: Vec<Cell<B>>,
+    auxiliary_head: Option<AuxiliaryHead<B>>,
+    top: Top<B>,
     aux_index: usize,
     // Caches of the last forward pass.
     last_train: Option<bool>,
-    out_dims: Vec<(usize, usize, usize, usize)>,
-    aux_cell_out: Option<Array4<T>>,
+    out_dims: Vec<Dims4>,
+    aux_cell_out: Option<B::T4>,
     pooled_hw: (usize, usize),
 }
 
@@ -66,13 +64,15 @@ pub(crate) fn is_reduction(i: usize, layers: usize) -> bool {
     i == layers / 3 || i == 2 * layers / 3
 }
 
-impl<T: Real> Network<T> {
-    /// Builds the network with seeded PyTorch-default-like initial values
-    /// (each parameter from the stream `init.child(<name>)`). Checks the genotype's
+impl<B: Backend> Network<B> {
+    /// Builds the network on `dev` with seeded PyTorch-default-like initial
+    /// values (each parameter drawn on the host from the stream
+    /// `init.child(<name>)`, then uploaded). Checks the genotype's
     /// wiring, the image size against the reductions (each needs an even input) and,
     /// with `config.auxiliary` on the evaluation network, that the auxiliary head
     /// receives an 8×8 to 10×10 map.
     pub fn new(
+        dev: &B,
         genotype: &Genotype,
         config: &NetworkConfig,
         kind: NetworkKind,
@@ -80,11 +80,12 @@ impl<T: Real> Network<T> {
     ) -> Result<Self> {
         crate::limits::check_network(config, Some(genotype), kind, &network_field)?;
         check_spatial(config, kind)?;
-        Self::build(genotype, config, kind, &Init::Seeded(init.clone()))
+        Self::build(dev, genotype, config, kind, &Init::Seeded(init.clone()))
     }
 
     /// Builds without the spatial checks (shapes are independent of the image size).
     pub(crate) fn build(
+        dev: &B,
         genotype: &Genotype,
         config: &NetworkConfig,
         kind: NetworkKind,
@@ -102,13 +103,14 @@ impl<T: Real> Network<T> {
         let c_stem = 3 * c;
         let stem = Seq::new()
             .push(Conv::new(
+                dev,
                 config.in_channels,
                 c_stem,
                 Conv2dParams::square(3, 1, 1),
                 init,
                 "stem.0",
             ))
-            .push(BatchNorm::new(c_stem));
+            .push(BatchNorm::new(dev, c_stem));
         let (mut c_pp, mut c_p, mut c_cur) = (c_stem, c_stem, c);
         let mut cells = Vec::with_capacity(config.layers);
         let mut reduction_prev = false;
@@ -125,6 +127,7 @@ impl<T: Real> Network<T> {
                 &genotype.normal
             };
             let cell = Cell::new(
+                dev,
                 g,
                 c_pp,
                 c_p,
@@ -143,19 +146,21 @@ impl<T: Real> Network<T> {
             }
         }
         let auxiliary_head = (kind == NetworkKind::Eval && config.auxiliary)
-            .then(|| AuxiliaryHead::new(c_aux, config.classes, init, "auxiliary_head"));
+            .then(|| AuxiliaryHead::new(dev, c_aux, config.classes, init, "auxiliary_head"));
         let top = match kind {
             NetworkKind::Eval => Top::Classifier(Box::new(Dense::new(
+                dev,
                 c_p,
                 config.classes,
                 init,
                 "classifier",
             ))),
             NetworkKind::Search(h) => {
-                Top::Projection(Box::new(ProjectionHead::new(c_p, &h, init, "head")))
+                Top::Projection(Box::new(ProjectionHead::new(dev, c_p, &h, init, "head")))
             }
         };
         Ok(Network {
+            dev: dev.clone(),
             config: config.clone(),
             kind,
             stem,
@@ -178,6 +183,11 @@ impl<T: Real> Network<T> {
         self.kind
     }
 
+    /// The backend its tensors live on.
+    pub fn device(&self) -> &B {
+        &self.dev
+    }
+
     /// Forward pass on `x` of shape (N, in_channels, image_size, image_size).
     ///
     /// `train`: BatchNorm uses batch statistics and updates its running ones; the
@@ -187,15 +197,16 @@ impl<T: Real> Network<T> {
     /// output of cell `2·layers/3` that later cells (and, if last, the pooling) read.
     pub fn forward(
         &mut self,
-        x: &Array4<T>,
+        x: &B::T4,
         train: bool,
         drop_prob: f64,
         rng: &StreamPath,
-    ) -> Result<Output<T>> {
+    ) -> Result<Output<B>> {
         let (pooled, aux_logits) = self.trunk(x, train, drop_prob, rng)?;
+        let dev = &self.dev;
         let logits = match &mut self.top {
-            Top::Classifier(d) => d.forward(&pooled),
-            Top::Projection(p) => p.forward(&pooled),
+            Top::Classifier(d) => d.forward(dev, &pooled),
+            Top::Projection(p) => p.forward(dev, &pooled),
         };
         self.last_train = Some(train);
         Ok(Output { logits, aux_logits })
@@ -206,7 +217,7 @@ impl<T: Real> Network<T> {
     /// statistics, no auxiliary head, no drop path): the frozen-encoder
     /// features of linear evaluation. Same arithmetic as [`Network::forward`]
     /// up to the pooling; a later `backward` is refused.
-    pub fn features(&mut self, x: &Array4<T>) -> Result<Array2<T>> {
+    pub fn features(&mut self, x: &B::T4) -> Result<B::T2> {
         self.last_train = None;
         let (pooled, _) = self.trunk(x, false, 0.0, &StreamPath::root(0))?;
         Ok(pooled)
@@ -215,12 +226,13 @@ impl<T: Real> Network<T> {
     /// Stem, cells and global pooling; the auxiliary logits when they ran.
     fn trunk(
         &mut self,
-        x: &Array4<T>,
+        x: &B::T4,
         train: bool,
         drop_prob: f64,
         rng: &StreamPath,
-    ) -> Result<(Array2<T>, Option<Array2<T>>)> {
-        let (n, c, h, w) = x.dim();
+    ) -> Result<(B::T2, Option<B::T2>)> {
+        let dev = &self.dev;
+        let (n, c, h, w) = dev.dims4(x);
         let s = self.config.image_size;
         if n == 0 || c != self.config.in_channels || h != s || w != s {
             return Err(invalid!(
@@ -234,8 +246,8 @@ impl<T: Real> Network<T> {
             ));
         }
         let ctx = ForwardCtx { train };
-        let stem = self.stem.forward(x, &ctx);
-        self.out_dims = vec![stem.dim()];
+        let stem = self.stem.forward(dev, x, &ctx);
+        self.out_dims = vec![dev.dims4(&stem)];
         self.aux_cell_out = None;
         let drop_root = rng.child("drop_path");
         let use_drop = train && drop_prob > 0.0 && self.kind == NetworkKind::Eval;
@@ -248,20 +260,21 @@ impl<T: Real> Network<T> {
                 prob: drop_prob,
                 path: &path,
             };
-            let mut out = cell.forward(&s0, &s1, &ctx, use_drop.then_some(&dp));
-            self.out_dims.push(out.dim());
+            let mut out = cell.forward(dev, &s0, &s1, &ctx, use_drop.then_some(&dp));
+            self.out_dims.push(dev.dims4(&out));
             if i == self.aux_index
                 && train
                 && let Some(aux) = &mut self.auxiliary_head
             {
-                aux_logits = Some(aux.forward(&out, &ctx));
-                let r = relu::relu_forward(&out);
+                aux_logits = Some(aux.forward(dev, &out, &ctx));
+                let r = dev.relu_forward(&out);
                 self.aux_cell_out = Some(std::mem::replace(&mut out, r));
             }
             s0 = std::mem::replace(&mut s1, out);
         }
-        self.pooled_hw = (s1.dim().2, s1.dim().3);
-        Ok((global_avg_pool::global_avg_pool_forward(&s1), aux_logits))
+        let (_, _, ph, pw) = dev.dims4(&s1);
+        self.pooled_hw = (ph, pw);
+        Ok((dev.global_avg_pool_forward(&s1), aux_logits))
     }
 
     /// Backward pass after a training-mode forward: accumulates every parameter's
@@ -270,7 +283,7 @@ impl<T: Real> Network<T> {
     /// Accumulation order of a cell output's gradient: from cell `i+2` (as its
     /// `s0`), then from cell `i+1` (as its `s1`), then from the auxiliary head;
     /// the stem's: cell 1's `s0`, cell 0's `s0`, cell 0's `s1`.
-    pub fn backward(&mut self, d_out: &Array2<T>, d_aux: Option<&Array2<T>>) -> Result<Array4<T>> {
+    pub fn backward(&mut self, d_out: &B::T2, d_aux: Option<&B::T2>) -> Result<B::T4> {
         if self.last_train != Some(true) {
             return Err(invalid!(
                 "backward needs a training-mode forward pass first"
@@ -282,87 +295,68 @@ impl<T: Real> Network<T> {
             ));
         }
         self.last_train = None;
+        let dev = &self.dev;
         let d_pooled = match &mut self.top {
-            Top::Classifier(d) => d.backward(d_out),
-            Top::Projection(p) => p.backward(d_out),
+            Top::Classifier(d) => d.backward(dev, d_out),
+            Top::Projection(p) => p.backward(dev, d_out),
         };
         let layers = self.cells.len();
         // Slot 0: the stem; slot i + 1: cell i's output.
-        let mut ds: Vec<Option<Array4<T>>> = vec![None; layers + 1];
-        ds[layers] = Some(global_avg_pool::global_avg_pool_backward(
-            &d_pooled,
-            self.pooled_hw,
-        ));
+        let mut ds: Vec<Option<B::T4>> = vec![None; layers + 1];
+        ds[layers] = Some(dev.global_avg_pool_backward(&d_pooled, self.pooled_hw));
         for i in (0..layers).rev() {
             let mut d = ds[i + 1]
                 .take()
-                .unwrap_or_else(|| Array4::from_elem(self.out_dims[i + 1], T::ZERO));
+                .unwrap_or_else(|| dev.zeros4(self.out_dims[i + 1]));
             if i == self.aux_index
                 && let Some(orig) = self.aux_cell_out.take()
             {
-                d = relu::relu_backward(&orig, &d);
+                d = dev.relu_backward(&orig, &d);
                 if let (Some(da), Some(aux)) = (d_aux, &mut self.auxiliary_head) {
                     let mut slot = Some(d);
-                    add_into(&mut slot, aux.backward(da));
+                    add_into(dev, &mut slot, aux.backward(dev, da));
                     d = slot.expect("set");
                 }
             }
-            let (d0, d1) = self.cells[i].backward(&d);
-            add_into(&mut ds[i.max(1) - 1], d0);
-            add_into(&mut ds[i], d1);
+            let (d0, d1) = self.cells[i].backward(dev, &d);
+            add_into(dev, &mut ds[i.max(1) - 1], d0);
+            add_into(dev, &mut ds[i], d1);
         }
         let d_stem = ds[0].take().expect("stem gradient");
-        Ok(self.stem.backward(&d_stem))
+        Ok(self.stem.backward(dev, &d_stem))
     }
 
-    /// Visits every parameter as `(name, shape, value, grad)`, in state-dict order.
-    pub fn visit_params(&mut self, f: &mut ParamVisitor<'_, T>) {
-        self.stem.visit_params("stem.", f);
+    /// The walker: visits every state-dict entry (parameters with their
+    /// gradients, buffers, counters) in PyTorch `state_dict()` order.
+    pub fn walk(&mut self, f: &mut Visitor<'_, B>) {
+        self.stem.walk("stem.", f);
         for (i, c) in self.cells.iter_mut().enumerate() {
-            c.visit_params(&format!("cells.{i}."), f);
+            c.walk(&format!("cells.{i}."), f);
         }
         if let Some(a) = &mut self.auxiliary_head {
-            a.visit_params("auxiliary_head.", f);
+            a.walk("auxiliary_head.", f);
         }
         match &mut self.top {
-            Top::Classifier(d) => d.visit_params("classifier.", f),
-            Top::Projection(p) => p.visit_params("head.", f),
+            Top::Classifier(d) => d.walk("classifier.", f),
+            Top::Projection(p) => p.walk("head.", f),
         }
     }
 
     /// Sets every parameter gradient to zero.
     pub fn zero_grad(&mut self) {
-        self.visit_params(&mut |_, _, _, g| g.fill(T::ZERO));
+        let dev = self.dev.clone();
+        self.walk(&mut |_, e| {
+            if let Entry::Param { grad, .. } = e {
+                dev.fill_zero(grad);
+            }
+        });
     }
 
-    /// Visits every state-dict entry (parameters and buffers) in PyTorch order.
-    pub fn visit_state(&self, f: &mut StateVisitor<'_, T>) {
-        self.stem.visit_state("stem.", f);
-        for (i, c) in self.cells.iter().enumerate() {
-            c.visit_state(&format!("cells.{i}."), f);
-        }
-        if let Some(a) = &self.auxiliary_head {
-            a.visit_state("auxiliary_head.", f);
-        }
-        match &self.top {
-            Top::Classifier(d) => d.visit_state("classifier.", f),
-            Top::Projection(p) => p.visit_state("head.", f),
-        }
-    }
-
-    /// Like [`Network::visit_state`], with writable values.
-    pub fn visit_state_mut(&mut self, f: &mut StateMutVisitor<'_, T>) {
-        self.stem.visit_state_mut("stem.", f);
-        for (i, c) in self.cells.iter_mut().enumerate() {
-            c.visit_state_mut(&format!("cells.{i}."), f);
-        }
-        if let Some(a) = &mut self.auxiliary_head {
-            a.visit_state_mut("auxiliary_head.", f);
-        }
-        match &mut self.top {
-            Top::Classifier(d) => d.visit_state_mut("classifier.", f),
-            Top::Projection(p) => p.visit_state_mut("head.", f),
-        }
+    /// Number of parameters (tensors), in walk order.
+    pub fn param_tensor_count(&mut self) -> usize {
+        let mut n = 0;
+        self.walk(&mut |_, e| n += usize::from(matches!(e, Entry::Param { .. })));
+        n
     }
 }
 

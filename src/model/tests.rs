@@ -3,6 +3,7 @@
 //! thread-count checks are in `tests_grad.rs`.
 
 use super::*;
+use crate::backend::CpuF32;
 use crate::genotype::{Cell, Op};
 use crate::rng::StreamPath;
 
@@ -19,7 +20,7 @@ fn published(name: &str) -> Genotype {
 }
 
 /// A genotype using every op, each with stride 1 and stride 2 somewhere.
-pub(super) fn all_ops() -> Genotype {
+pub(crate) fn all_ops() -> Genotype {
     use Op::*;
     Genotype {
         normal: cell(&[
@@ -94,9 +95,10 @@ fn darts_v1_parameter_count_matches_pytorch_darts() {
     );
 }
 
-fn tiny(kind: NetworkKind, image: usize, aux: bool, seed: u64) -> Network<f32> {
+fn tiny(kind: NetworkKind, image: usize, aux: bool, seed: u64) -> Network<CpuF32> {
     let cfg = tiny_config(1, image, aux);
     Network::new(
+        &CpuF32::new(),
         &all_ops(),
         &cfg,
         kind,
@@ -115,7 +117,7 @@ fn shape_of<T>(sd: &[StateEntry<T>], name: &str) -> (usize, Vec<usize>) {
 
 #[test]
 fn state_dict_has_pytorch_names_shapes_and_order() {
-    let net = tiny(NetworkKind::Eval, 32, true, 1);
+    let mut net = tiny(NetworkKind::Eval, 32, true, 1);
     let sd = net.state_dict();
     let names: Vec<&str> = sd.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
@@ -175,7 +177,7 @@ fn state_dict_has_pytorch_names_shapes_and_order() {
 
 #[test]
 fn search_network_has_projection_head_and_no_classifier() {
-    let net = tiny(NetworkKind::Search(HeadConfig::default()), 8, false, 1);
+    let mut net = tiny(NetworkKind::Search(HeadConfig::default()), 8, false, 1);
     let sd = net.state_dict();
     assert_eq!(shape_of(&sd, "head.0.weight").1, [64, 64]);
     assert_eq!(shape_of(&sd, "head.2.weight").1, [128, 64]);
@@ -223,7 +225,8 @@ fn init_follows_pytorch_defaults_and_is_per_parameter() {
         layers: 4,
         ..tiny_config(1, 8, false)
     };
-    let deeper = Network::<f32>::new(
+    let mut deeper = Network::new(
+        &CpuF32::new(),
         &all_ops(),
         &cfg,
         NetworkKind::Eval,
@@ -249,14 +252,14 @@ fn weights_digest_depends_on_seed_only() {
 
 #[test]
 fn load_state_dict_round_trips_and_names_the_bad_entry() {
-    let src = tiny(NetworkKind::Eval, 8, false, 1);
+    let mut src = tiny(NetworkKind::Eval, 8, false, 1);
     let mut dst = tiny(NetworkKind::Eval, 8, false, 2);
     let sd = src.state_dict();
     dst.load_state_dict(&sd).unwrap();
     assert_eq!(dst.weights_digest(), src.weights_digest());
 
     let before = dst.weights_digest();
-    let err = |entries: &[StateEntry<f32>], dst: &mut Network<f32>| {
+    let err = |entries: &[StateEntry<f32>], dst: &mut Network<CpuF32>| {
         dst.load_state_dict(entries).unwrap_err().to_string()
     };
     let missing: Vec<_> = sd
@@ -286,7 +289,8 @@ fn load_state_dict_round_trips_and_names_the_bad_entry() {
 #[test]
 fn image_sizes_the_network_cannot_take_are_rejected_clearly() {
     let init = StreamPath::root(0);
-    let msg = Network::<f32>::new(
+    let msg = Network::new(
+        &CpuF32::new(),
         &all_ops(),
         &tiny_config(1, 8, true),
         NetworkKind::Eval,
@@ -299,7 +303,8 @@ fn image_sizes_the_network_cannot_take_are_rejected_clearly() {
         msg.contains("auxiliary head") && msg.contains("2×2"),
         "{msg}"
     );
-    let msg = Network::<f32>::new(
+    let msg = Network::new(
+        &CpuF32::new(),
         &all_ops(),
         &tiny_config(1, 6, false),
         NetworkKind::Eval,
@@ -311,7 +316,8 @@ fn image_sizes_the_network_cannot_take_are_rejected_clearly() {
     assert!(msg.contains("even input"), "{msg}");
     // The search network has no auxiliary head, so 8×8 is fine even if asked for one.
     assert!(
-        Network::<f32>::new(
+        Network::new(
+            &CpuF32::new(),
             &all_ops(),
             &tiny_config(1, 8, true),
             NetworkKind::Search(HeadConfig::default()),
@@ -329,8 +335,17 @@ fn factorized_reduce_needs_an_even_channel_count() {
     };
     // Reduction cells double C to 6 and 12 (even), so C=3 builds; a genotype whose
     // skip_connect reduces in a normal cell cannot exist, so test the layer directly.
-    assert!(Network::<f32>::new(&all_ops(), &cfg, NetworkKind::Eval, &StreamPath::root(0)).is_ok());
-    let err = primitives::FactorizedReduce::<f32>::new(4, 5, &init::Init::Zeros, "x")
+    assert!(
+        Network::new(
+            &CpuF32::new(),
+            &all_ops(),
+            &cfg,
+            NetworkKind::Eval,
+            &StreamPath::root(0)
+        )
+        .is_ok()
+    );
+    let err = primitives::FactorizedReduce::new(&CpuF32::new(), 4, 5, &init::Init::Zeros, "x")
         .err()
         .unwrap();
     assert!(err.to_string().contains("even channel count"));
@@ -351,8 +366,14 @@ fn forward_output_shapes_for_digits_and_cifar_sizes() {
     );
 
     let cfg = tiny_config(3, 32, true);
-    let mut net =
-        Network::<f32>::new(&all_ops(), &cfg, NetworkKind::Eval, &StreamPath::root(1)).unwrap();
+    let mut net = Network::new(
+        &CpuF32::new(),
+        &all_ops(),
+        &cfg,
+        NetworkKind::Eval,
+        &StreamPath::root(1),
+    )
+    .unwrap();
     let x32 =
         crate::ops::testing::random_array("x32", ndarray::Ix4(2, 3, 32, 32)).mapv(|v| v as f32);
     let out = net.forward(&x32, true, 0.2, &rng).unwrap();

@@ -3,13 +3,14 @@
 
 use super::tests::{all_ops, tiny_config};
 use super::*;
+use crate::backend::{CpuF32, CpuF64};
 use crate::ops::testing::{check_gradient, dot_all, dyn_of, random_array};
 use crate::rng::StreamPath;
 use ndarray::{Array2, Array4, ArrayD, Ix2, Ix4};
 use std::cell::RefCell;
 
 struct Probe {
-    net: RefCell<Network<f64>>,
+    net: RefCell<Network<CpuF64>>,
     r: Array2<f64>,
     r_aux: Option<Array2<f64>>,
     drop: f64,
@@ -32,13 +33,7 @@ impl Probe {
     }
 
     fn set(&self, name: &str, values: &[f64]) {
-        self.net.borrow_mut().visit_state_mut(&mut |n, _, slot| {
-            if n == name
-                && let layers::StateMut::Float(dst) = slot
-            {
-                dst.copy_from_slice(values);
-            }
-        });
+        assert!(self.net.borrow_mut().set_entry(name, values), "{name}");
     }
 
     fn check(&self, x: &Array4<f64>, params: &[&str], max_checks: usize) {
@@ -46,10 +41,11 @@ impl Probe {
         net.zero_grad();
         net.forward(x, true, self.drop, &self.rng).unwrap();
         let dx = net.backward(&self.r, self.r_aux.as_ref()).unwrap();
-        let mut grads = std::collections::HashMap::new();
-        net.visit_params(&mut |n, shape, v, g| {
-            grads.insert(n.to_owned(), (shape.to_vec(), v.to_vec(), g.to_vec()));
-        });
+        let grads: std::collections::HashMap<_, _> = net
+            .params_with_grads()
+            .into_iter()
+            .map(|(n, shape, v, g)| (n, (shape, v, g)))
+            .collect();
         drop(net);
         check_gradient(
             "input",
@@ -84,8 +80,14 @@ impl Probe {
 #[test]
 fn network_gradients_match_finite_differences_on_digit_sized_input() {
     let cfg = tiny_config(1, 8, false);
-    let net =
-        Network::<f64>::new(&all_ops(), &cfg, NetworkKind::Eval, &StreamPath::root(7)).unwrap();
+    let net = Network::new(
+        &CpuF64::new(),
+        &all_ops(),
+        &cfg,
+        NetworkKind::Eval,
+        &StreamPath::root(7),
+    )
+    .unwrap();
     let probe = Probe {
         net: RefCell::new(net),
         r: random_array("net_r", Ix2(2, 10)),
@@ -117,8 +119,14 @@ fn network_gradients_match_finite_differences_on_digit_sized_input() {
 #[test]
 fn network_gradients_match_finite_differences_with_aux_head_and_drop_path() {
     let cfg = tiny_config(3, 32, true);
-    let net =
-        Network::<f64>::new(&all_ops(), &cfg, NetworkKind::Eval, &StreamPath::root(8)).unwrap();
+    let net = Network::new(
+        &CpuF64::new(),
+        &all_ops(),
+        &cfg,
+        NetworkKind::Eval,
+        &StreamPath::root(8),
+    )
+    .unwrap();
     let probe = Probe {
         net: RefCell::new(net),
         r: random_array("aux_r", Ix2(2, 10)),
@@ -148,7 +156,8 @@ fn search_network_gradients_match_finite_differences() {
         hidden: Some(12),
         out_dim: 6,
     };
-    let net = Network::<f64>::new(
+    let net = Network::new(
+        &CpuF64::new(),
         &all_ops(),
         &cfg,
         NetworkKind::Search(head),
@@ -180,8 +189,14 @@ type Run = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, blake3::Hash);
 fn run_f32(threads: usize) -> Run {
     crate::parallel::with_threads(threads, || {
         let cfg = tiny_config(3, 32, true);
-        let mut net =
-            Network::<f32>::new(&all_ops(), &cfg, NetworkKind::Eval, &StreamPath::root(4)).unwrap();
+        let mut net = Network::new(
+            &CpuF32::new(),
+            &all_ops(),
+            &cfg,
+            NetworkKind::Eval,
+            &StreamPath::root(4),
+        )
+        .unwrap();
         let x = random_array("threads_x", Ix4(4, 3, 32, 32)).mapv(|v| v as f32);
         let r = random_array("threads_r", Ix2(4, 10)).mapv(|v| v as f32);
         let out = net
@@ -189,7 +204,9 @@ fn run_f32(threads: usize) -> Run {
             .unwrap();
         let dx = net.backward(&r, Some(&r)).unwrap();
         let mut grads = Vec::new();
-        net.visit_params(&mut |_, _, _, g| grads.extend(g.iter().map(|v| v.to_bits())));
+        for (_, _, _, g) in net.params_with_grads() {
+            grads.extend(g.iter().map(|v| v.to_bits()));
+        }
         let bits = |a: &[f32]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         (
             bits(out.logits.as_slice().unwrap()),

@@ -15,6 +15,7 @@ use super::config::{SearchConfig, Strategy};
 use super::driver::run_search_on;
 use super::executor::InProcess;
 use super::tpe::random_stream;
+use crate::backend::{Backend, BackendKind, OnBackend};
 use crate::data::Dataset;
 use crate::data::batch::subset;
 use crate::error::Result;
@@ -22,8 +23,8 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Exact, Hash, Ledger, Record, TrialRecord, TrialStatus};
 use crate::rng::StreamPath;
-use crate::train::label_free::{Score, run_scored};
-use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive};
+use crate::train::label_free::{Score, run_scored_on};
+use crate::train::trial::{ContrastiveSpec, Progress, TrialEnd, TrialOutcome, run_contrastive_on};
 
 /// Trains one proposed genotype. `Sync` so a search can run inside a thread pool.
 pub trait TrialRunner: Sync {
@@ -37,10 +38,12 @@ pub trait TrialRunner: Sync {
     ) -> Result<TrialOutcome>;
 }
 
-/// The real runner: [`run_contrastive`] on the config's unlabelled subset,
+/// The real runner: [`run_contrastive_on`] on the config's unlabelled subset,
 /// then, with held-out images configured, the label-free scores
-/// ([`run_scored`]: the same training, bit for bit).
+/// ([`run_scored_on`]: the same training, bit for bit), on the backend it
+/// was given (the CPU reference unless [`ContrastiveRunner::on_backend`]).
 pub struct ContrastiveRunner {
+    backend: BackendKind,
     spec: ContrastiveSpec,
     data: Dataset,
     indices: Vec<usize>,
@@ -69,12 +72,19 @@ impl ContrastiveRunner {
         .map_err(|e| invalid!("{}: {e}", config.subset.setting("subset")))?;
         let holdout = holdout_indices(data.len(), &indices, config.holdout, config.seed)?;
         Ok(ContrastiveRunner {
+            backend: BackendKind::Cpu,
             spec: config.spec.clone(),
             data,
             indices,
             holdout,
             views: holdout_stream(config.seed).child("views"),
         })
+    }
+
+    /// Runs every trial on `backend` instead of the CPU reference.
+    pub fn on_backend(mut self, backend: BackendKind) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// The unlabelled images trials train on.
@@ -132,25 +142,48 @@ impl TrialRunner for ContrastiveRunner {
         root: &StreamPath,
         progress: Progress<'_>,
     ) -> Result<TrialOutcome> {
-        if self.holdout.is_empty() {
-            return run_contrastive(
-                genotype,
-                &self.spec,
-                &self.data,
-                &self.indices,
-                root,
-                progress,
-            );
-        }
-        run_scored(
+        self.backend.run(TrialJob {
+            runner: self,
             genotype,
-            &self.spec,
-            &self.data,
-            &self.indices,
-            &self.holdout,
-            &self.views,
             root,
             progress,
+        })
+    }
+}
+
+/// One trial of a [`ContrastiveRunner`] on the opened backend.
+struct TrialJob<'a, 'p> {
+    runner: &'a ContrastiveRunner,
+    genotype: &'a Genotype,
+    root: &'a StreamPath,
+    progress: Progress<'p>,
+}
+
+impl OnBackend for TrialJob<'_, '_> {
+    type Output = TrialOutcome;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<TrialOutcome> {
+        let r = self.runner;
+        if r.holdout.is_empty() {
+            return run_contrastive_on(
+                dev,
+                self.genotype,
+                &r.spec,
+                &r.data,
+                &r.indices,
+                self.root,
+                self.progress,
+            );
+        }
+        run_scored_on(
+            dev,
+            self.genotype,
+            &r.spec,
+            &r.data,
+            &r.indices,
+            &r.holdout,
+            &r.views,
+            self.root,
+            self.progress,
         )
     }
 }

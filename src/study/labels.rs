@@ -136,6 +136,7 @@ impl LabelConfig {
                 }
             };
             let (_, outcome) = train_supervised(
+                &crate::backend::CpuF32::new(),
                 genotype,
                 &self.supervised,
                 train,

@@ -6,9 +6,9 @@
 //! its order (below) is the spec of a trial.
 //!
 //! # One trial, in order
-//! 1. The network: `Network::<f32>::new(genotype, network (auxiliary off),
-//!    Search(head), root/init)`; one [`SgdState`] per parameter, in
-//!    [`Network::visit_params`] order.
+//! 1. The network: `Network::new(dev, genotype, network (auxiliary off),
+//!    Search(head), root/init)` on the trial's backend; one [`Optimizer`]
+//!    (its momentum buffers in [`Network::walk`] order).
 //! 2. PIRL only: the memory bank starts as the embeddings of the originals
 //!    (see [`original_config`]) of `data[indices]`, bank row `k` being
 //!    `indices[k]`, computed by evaluation-mode forward passes (running
@@ -21,9 +21,9 @@
 //!    it is skipped for that epoch). PIRL: `bank.start_epoch()` first.
 //! 4. Each batch: zero the gradients, forward in training mode, the loss;
 //!    a non-finite loss stops the trial here (no backward, no step);
-//!    otherwise backward with `dL = 1`, optional clipping
-//!    ([`clip_grad_norm`] over all gradients in parameter order), one
-//!    [`sgd_step`] per parameter in parameter order.
+//!    otherwise backward with `dL = 1`, one [`Optimizer`] step (optional
+//!    clipping by the global norm over all gradients in parameter order, one
+//!    SGD update per parameter in parameter order).
 //!    - NT-Xent: the `2B` rows of `contrastive_batch(data, samples, e,
 //!      root/augment, augment)` in one forward pass → embeddings → `nt_xent`.
 //!    - PIRL: view 0 (`batch(…, root/augment, augment)`, the same bits as
@@ -37,13 +37,10 @@
 //!    over `b` ascending from 0, divided once by the number of batches, then
 //!    rounded to f32.
 
-use super::nt_xent::{nt_xent_backward, nt_xent_forward};
-use super::pirl_nce::{
-    BANK_WEIGHT, MemoryBank, draw_negatives, pirl_nce_backward, pirl_nce_forward,
-    pirl_negative_count,
-};
-use super::sgd::{ParamRef, SgdState, clip_grad_norm, sgd_step};
+use super::optim::Optimizer;
+use super::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives, pirl_negative_count};
 use super::trial::{ContrastiveSpec, Objective, Progress, TrialEnd, TrialOutcome};
+use crate::backend::Backend;
 use crate::data::Dataset;
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::{batch, contrastive_batch};
@@ -52,7 +49,7 @@ use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::{Network, NetworkConfig, NetworkKind};
 use crate::rng::StreamPath;
-use ndarray::{Array2, Axis, concatenate, s};
+use ndarray::{Axis, concatenate};
 
 /// The batch sizes of one epoch over `n` samples in batches of `b` (step 3
 /// of the module doc).
@@ -76,14 +73,15 @@ pub fn original_config(augment: &AugmentConfig) -> AugmentConfig {
 /// Trains as the module doc says; returns the trained network beside the
 /// outcome ([`run_contrastive`](super::trial::run_contrastive) keeps only the
 /// outcome; linear evaluation needs the network).
-pub fn train_network(
+pub fn train_network<B: Backend<Elem = f32>>(
+    dev: &B,
     genotype: &Genotype,
     spec: &ContrastiveSpec,
     data: &Dataset,
     indices: &[usize],
     root: &StreamPath,
     progress: Progress<'_>,
-) -> Result<(Network<f32>, TrialOutcome)> {
+) -> Result<(Network<B>, TrialOutcome)> {
     check(spec, indices)?;
     let config = NetworkConfig {
         auxiliary: false,
@@ -91,16 +89,13 @@ pub fn train_network(
     };
     let kind = NetworkKind::Search(spec.head);
     let mut t = Trainer {
-        net: Network::new(genotype, &config, kind, &root.child("init"))?,
-        states: Vec::new(),
+        net: Network::new(dev, genotype, &config, kind, &root.child("init"))?,
+        opt: Optimizer::new(),
         spec,
         data,
         root,
         augment_root: root.child("augment"),
     };
-    let mut count = 0;
-    t.net.visit_params(&mut |_, _, _, _| count += 1);
-    t.states = vec![SgdState::default(); count];
     let mut bank = match spec.objective {
         Objective::PirlNce { .. } => Some(t.initial_bank(indices)?),
         Objective::NtXent { .. } => None,
@@ -186,23 +181,25 @@ fn check(spec: &ContrastiveSpec, indices: &[usize]) -> Result<()> {
     Ok(())
 }
 
-struct Trainer<'a> {
-    net: Network<f32>,
-    states: Vec<SgdState<f32>>,
+struct Trainer<'a, B: Backend> {
+    net: Network<B>,
+    opt: Optimizer<B>,
     spec: &'a ContrastiveSpec,
     data: &'a Dataset,
     root: &'a StreamPath,
     augment_root: StreamPath,
 }
 
-impl Trainer<'_> {
+impl<B: Backend<Elem = f32>> Trainer<'_, B> {
     /// Step 2 of the module doc.
     fn initial_bank(&mut self, indices: &[usize]) -> Result<MemoryBank<f32>> {
         let cfg = original_config(&self.spec.augment);
         let mut rows = Vec::new();
         for chunk in indices.chunks(self.spec.batch_size) {
             let x = batch(self.data, chunk, 0, &self.augment_root, &cfg)?;
-            rows.push(self.net.forward(&x, false, 0.0, self.root)?.logits);
+            let x = self.net.device().upload4_owned(x);
+            let z = self.net.forward(&x, false, 0.0, self.root)?.logits;
+            rows.push(self.net.device().download2(&z));
         }
         let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
         let features = concatenate(Axis(0), &views).expect("same widths");
@@ -217,11 +214,14 @@ impl Trainer<'_> {
             &self.augment_root,
             &self.spec.augment,
         )?;
+        let dev = self.net.device().clone();
+        let x = dev.upload4_owned(x);
         self.net.zero_grad();
         let z = self.net.forward(&x, true, 0.0, self.root)?.logits;
-        let (loss, cache) = nt_xent_forward(&z, temperature as f32)?;
+        let (loss, cache) = dev.nt_xent_forward(&z, temperature as f32)?;
         if loss.is_finite() {
-            self.net.backward(&nt_xent_backward(&cache, 1.0), None)?;
+            self.net
+                .backward(&dev.nt_xent_backward(&cache, 1.0), None)?;
             self.update()?;
         }
         Ok(loss)
@@ -247,56 +247,31 @@ impl Trainer<'_> {
         let orig_cfg = original_config(&self.spec.augment);
         let originals = batch(self.data, samples, e, &self.augment_root, &orig_cfg)?;
         let x = concatenate(Axis(0), &[views.view(), originals.view()]).expect("same shapes");
+        let dev = self.net.device().clone();
+        let x = dev.upload4_owned(x);
         self.net.zero_grad();
         let z = self.net.forward(&x, true, 0.0, self.root)?.logits;
         let b = samples.len();
-        let (fv, fo) = (
-            z.slice(s![..b, ..]).to_owned(),
-            z.slice(s![b.., ..]).to_owned(),
-        );
+        let (fv, fo) = dev.split_rows(&z, b);
         let k = pirl_negative_count(b);
         let negs = draw_negatives(bank.len(), positions, k, &mut negatives.stream())?;
-        let (loss, cache) = pirl_nce_forward(&fv, &fo, positions, &negs, bank, temperature as f32)?;
+        let (loss, cache) =
+            dev.pirl_nce_forward(&fv, &fo, positions, &negs, bank, temperature as f32)?;
         if loss.is_finite() {
-            let (dv, dorig) = pirl_nce_backward(&cache, bank, 1.0)?;
-            let dz: Array2<f32> = concatenate(Axis(0), &[dv.view(), dorig.view()]).expect("shapes");
+            let (dv, dorig) = dev.pirl_nce_backward(&cache, bank, 1.0)?;
+            let dz = dev.concat_rows(&dv, &dorig);
             self.net.backward(&dz, None)?;
             self.update()?;
-            bank.update(positions, &fo)?;
+            bank.update(positions, &dev.download2(&fo))?;
         }
         Ok(loss)
     }
 
     /// Optional clipping, then one SGD step per parameter, in parameter order.
     fn update(&mut self) -> Result<()> {
-        let clipped = self.spec.grad_clip.map(|max| {
-            let mut grads = Vec::with_capacity(self.states.len());
-            self.net
-                .visit_params(&mut |_, _, _, g| grads.push(g.to_vec()));
-            let mut refs: Vec<&mut [f32]> = grads.iter_mut().map(Vec::as_mut_slice).collect();
-            clip_grad_norm(&mut refs, max as f32);
-            grads
-        });
-        let (sgd, states) = (&self.spec.sgd, &mut self.states);
-        let mut i = 0;
-        let mut result = Ok(());
-        self.net.visit_params(&mut |name, _, param, grad| {
-            if result.is_ok() {
-                let grad = clipped.as_ref().map_or(&*grad, |c| c[i].as_slice());
-                let state = &mut states[i];
-                result = sgd_step(
-                    sgd,
-                    &mut [ParamRef {
-                        name,
-                        param,
-                        grad,
-                        state,
-                    }],
-                );
-            }
-            i += 1;
-        });
-        result
+        self.opt
+            .step(&mut self.net, &self.spec.sgd, self.spec.grad_clip)?;
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 //! epoch) and `csnas predict` (per-image logits) both read logits the same
 //! way, and neither needs the optimiser.
 
+use crate::backend::Backend;
 use crate::data::Dataset;
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::batch;
@@ -14,8 +15,8 @@ use crate::rng::StreamPath;
 
 /// Fraction of `data[indices]` that the network (evaluation mode) classifies
 /// correctly; batches of `batch_size` in the given order.
-pub fn evaluate(
-    net: &mut Network<f32>,
+pub fn evaluate<B: Backend<Elem = f32>>(
+    net: &mut Network<B>,
     data: &Dataset,
     indices: &[usize],
     augment: &AugmentConfig,
@@ -33,8 +34,8 @@ pub fn evaluate(
 /// Runs the network in evaluation mode over `data[indices]` (batches of
 /// `batch_size`, the augmentation's streams unused as long as it draws
 /// nothing) and calls `f(index, logits)` for each sample in order.
-pub fn for_each_logits(
-    net: &mut Network<f32>,
+pub fn for_each_logits<B: Backend<Elem = f32>>(
+    net: &mut Network<B>,
     data: &Dataset,
     indices: &[usize],
     augment: &AugmentConfig,
@@ -43,10 +44,13 @@ pub fn for_each_logits(
 ) -> Result<()> {
     let root = StreamPath::root(0).child("eval");
     for chunk in indices.chunks(batch_size.max(1)) {
-        let x = batch(data, chunk, 0, &root, augment)?;
+        let x = net
+            .device()
+            .upload4_owned(batch(data, chunk, 0, &root, augment)?);
         let out = net.forward(&x, false, 0.0, &root)?;
+        let logits = net.device().download2(&out.logits);
         for (k, &i) in chunk.iter().enumerate() {
-            let row = out.logits.row(k);
+            let row = logits.row(k);
             f(i, row.as_slice().expect("logits rows are contiguous"));
         }
     }

@@ -37,10 +37,10 @@
 use ndarray::{Array2, Axis, concatenate, s};
 
 use super::contrastive::{batch_sizes, original_config, train_network};
-use super::nt_xent::nt_xent_forward;
-use super::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives, pirl_nce_forward};
+use super::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives};
 use super::spectrum::symmetric_eigenvalues;
 use super::trial::{ContrastiveSpec, Objective, Progress, TrialEnd, TrialOutcome};
+use crate::backend::{Backend, CpuF32};
 use crate::data::Dataset;
 use crate::data::batch::{batch, contrastive_batch};
 use crate::error::Result;
@@ -154,7 +154,26 @@ pub fn run_scored(
     root: &StreamPath,
     progress: Progress<'_>,
 ) -> Result<TrialOutcome> {
-    let (mut net, mut outcome) = train_network(genotype, spec, data, indices, root, progress)?;
+    let dev = CpuF32::new();
+    run_scored_on(
+        &dev, genotype, spec, data, indices, holdout, views, root, progress,
+    )
+}
+
+/// [`run_scored`] on the backend `dev` (the CPU reference above).
+#[allow(clippy::too_many_arguments)]
+pub fn run_scored_on<B: Backend<Elem = f32>>(
+    dev: &B,
+    genotype: &Genotype,
+    spec: &ContrastiveSpec,
+    data: &Dataset,
+    indices: &[usize],
+    holdout: &[usize],
+    views: &StreamPath,
+    root: &StreamPath,
+    progress: Progress<'_>,
+) -> Result<TrialOutcome> {
+    let (mut net, mut outcome) = train_network(dev, genotype, spec, data, indices, root, progress)?;
     if outcome.end == TrialEnd::Ok && !holdout.is_empty() {
         outcome.scores = Some(measure(&mut net, spec, data, holdout, views)?);
     }
@@ -162,8 +181,8 @@ pub fn run_scored(
 }
 
 /// Measures `net` on `data[holdout]` with views drawn below `views`.
-pub fn measure(
-    net: &mut Network<f32>,
+pub fn measure<B: Backend<Elem = f32>>(
+    net: &mut Network<B>,
     spec: &ContrastiveSpec,
     data: &Dataset,
     holdout: &[usize],
@@ -176,14 +195,17 @@ pub fn measure(
             holdout.len()
         ));
     }
+    let dev = net.device().clone();
     let originals = original_config(&spec.augment);
     let (mut bank_rows, mut features) = (Vec::new(), Vec::new());
     let mut start = 0;
     for &b in &sizes {
         let chunk = &holdout[start..start + b];
-        let x = batch(data, chunk, 0, views, &originals)?;
-        bank_rows.push(net.forward(&x, false, 0.0, views)?.logits);
-        features.push(net.features(&x)?);
+        let x = dev.upload4_owned(batch(data, chunk, 0, views, &originals)?);
+        let z = net.forward(&x, false, 0.0, views)?.logits;
+        bank_rows.push(dev.download2(&z));
+        let f = net.features(&x)?;
+        features.push(dev.download2(&f));
         start += b;
     }
     let stack = |v: &[Array2<f32>]| {
@@ -196,20 +218,22 @@ pub fn measure(
     let mut start = 0;
     for (c, &b) in sizes.iter().enumerate() {
         let chunk = &holdout[start..start + b];
-        let x = contrastive_batch(data, chunk, 0, views, &spec.augment)?;
-        let z = net.forward(&x, false, 0.0, views)?.logits;
+        let x = dev.upload4_owned(contrastive_batch(data, chunk, 0, views, &spec.augment)?);
+        let z_dev = net.forward(&x, false, 0.0, views)?.logits;
         let loss = match spec.objective {
-            Objective::NtXent { temperature } => nt_xent_forward(&z, temperature as f32)?.0,
+            Objective::NtXent { temperature } => dev.nt_xent_forward(&z_dev, temperature as f32)?.0,
             Objective::PirlNce { temperature } => {
                 let positions: Vec<usize> = (start..start + b).collect();
                 let k = super::pirl_nce::pirl_negative_count(b);
                 let mut stream = views.at("negatives", c as u64).stream();
                 let negs = draw_negatives(bank.len(), &positions, k, &mut stream)?;
-                let fv = z.slice(s![..b, ..]).to_owned();
-                let fo = bank_slice(&bank, &positions);
-                pirl_nce_forward(&fv, &fo, &positions, &negs, &bank, temperature as f32)?.0
+                let (fv, _) = dev.split_rows(&z_dev, b);
+                let fo = dev.upload2(&bank_slice(&bank, &positions));
+                dev.pirl_nce_forward(&fv, &fo, &positions, &negs, &bank, temperature as f32)?
+                    .0
             }
         };
+        let z = dev.download2(&z_dev);
         loss_sum += f64::from(loss);
         u0.extend(unit_rows(&z.slice(s![..b, ..]).to_owned()));
         u1.extend(unit_rows(&z.slice(s![b.., ..]).to_owned()));

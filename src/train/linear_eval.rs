@@ -17,22 +17,21 @@
 //! - classifier: `Linear(D, classes)` starting from zeros (the problem is
 //!   convex; no draw), epoch `e` visits the rows in the order
 //!   `root/order/e .permutation(n)` in batches of `batch_size` (the last may
-//!   be smaller), each batch: `ops::linear` forward, `cross_entropy` (no
-//!   smoothing), backward, one `sgd_step` on the weight then the bias;
+//!   be smaller), each batch: the backend's linear forward, cross-entropy (no
+//!   smoothing), backward, one SGD update on the weight then the bias;
 //! - the epoch loss: batch losses summed in f64 over batches ascending,
 //!   divided once by the batch count;
 //! - prediction: the first class with the largest logit.
 
+use crate::backend::{Backend, CpuF32, MatmulOps, TensorMut, TensorRef};
 use crate::data::Dataset;
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::batch;
 use crate::error::Result;
 use crate::invalid;
 use crate::model::Network;
-use crate::ops::linear::{linear_backward, linear_forward};
 use crate::rng::StreamPath;
-use crate::train::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
-use crate::train::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
+use crate::train::sgd::SgdConfig;
 use ndarray::{Array1, Array2, Axis, concatenate};
 
 /// Settings of the linear classifier's training.
@@ -62,8 +61,8 @@ impl Default for LinearConfig {
 }
 
 /// The frozen encoder's pooled features of `data[indices]` (one row each).
-pub fn encoder_features(
-    net: &mut Network<f32>,
+pub fn encoder_features<B: Backend<Elem = f32>>(
+    net: &mut Network<B>,
     data: &Dataset,
     indices: &[usize],
 ) -> Result<Array2<f32>> {
@@ -74,7 +73,11 @@ pub fn encoder_features(
     let root = StreamPath::root(0);
     let mut rows = Vec::new();
     for chunk in indices.chunks(256) {
-        rows.push(net.features(&batch(data, chunk, 0, &root, &cfg)?)?);
+        let x = net
+            .device()
+            .upload4_owned(batch(data, chunk, 0, &root, &cfg)?);
+        let f = net.features(&x)?;
+        rows.push(net.device().download2(&f));
     }
     let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
     Ok(concatenate(Axis(0), &views).expect("same widths"))
@@ -125,7 +128,7 @@ pub struct LinearClassifier {
 impl LinearClassifier {
     /// The first class with the largest logit, per row.
     pub fn predict(&self, x: &Array2<f32>) -> Vec<usize> {
-        let logits = linear_forward(x, &self.weight, Some(&self.bias));
+        let logits = CpuF32::new().linear_forward(x, &self.weight, &self.bias);
         logits
             .rows()
             .into_iter()
@@ -155,7 +158,8 @@ impl LinearClassifier {
 
 /// Trains the classifier (module doc); `progress(epoch, epoch loss)` after
 /// each epoch. Returns the classifier and every epoch's mean loss.
-pub fn train_linear(
+pub fn train_linear<B: Backend<Elem = f32>>(
+    dev: &B,
     x: &Array2<f32>,
     labels: &[usize],
     classes: usize,
@@ -172,48 +176,39 @@ pub fn train_linear(
         ));
     }
     cfg.sgd.validate()?;
-    let mut clf = LinearClassifier {
-        weight: Array2::zeros((classes, d)),
-        bias: Array1::zeros(classes),
-    };
-    let (mut sw, mut sb) = (SgdState::default(), SgdState::default());
+    let mut weight = dev.zeros2((classes, d));
+    let mut bias = dev.zeros1(classes);
+    let (mut mw, mut mb) = (None, None);
     let mut losses = Vec::with_capacity(cfg.epochs);
     for e in 0..cfg.epochs {
         let order = root.at("order", e as u64).stream().permutation(n);
         let mut sum = 0.0f64;
         let chunks: Vec<&[usize]> = order.chunks(cfg.batch_size).collect();
         for rows in &chunks {
-            let xb = x.select(Axis(0), rows);
+            let xb = dev.upload2(&x.select(Axis(0), rows));
             let yb: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
-            let logits = linear_forward(&xb, &clf.weight, Some(&clf.bias));
-            let (loss, cache) = cross_entropy_forward(&logits, &yb, 0.0)?;
-            let dlogits = cross_entropy_backward(&cache, 1.0);
-            let (_, dw, db) = linear_backward(&xb, &clf.weight, &dlogits);
-            let w = clf.weight.as_slice_mut().expect("standard");
-            let b = clf.bias.as_slice_mut().expect("standard");
-            sgd_step(
+            let logits = dev.linear_forward(&xb, &weight, &bias);
+            let (loss, cache) = dev.cross_entropy_forward(&logits, &yb, 0.0)?;
+            let dlogits = dev.cross_entropy_backward(&cache, 1.0);
+            let (_, dw, db) = dev.linear_backward(&xb, &weight, &dlogits);
+            let w = TensorMut::R2(&mut weight);
+            dev.sgd_update(&cfg.sgd, w, TensorRef::R2(&dw), &mut mw);
+            dev.sgd_update(
                 &cfg.sgd,
-                &mut [
-                    ParamRef {
-                        name: "weight",
-                        param: w,
-                        grad: dw.as_slice().expect("standard"),
-                        state: &mut sw,
-                    },
-                    ParamRef {
-                        name: "bias",
-                        param: b,
-                        grad: db.as_slice().expect("standard"),
-                        state: &mut sb,
-                    },
-                ],
-            )?;
+                TensorMut::R1(&mut bias),
+                TensorRef::R1(&db),
+                &mut mb,
+            );
             sum += f64::from(loss);
         }
         let mean = (sum / chunks.len() as f64) as f32;
         losses.push(mean);
         progress(e, mean);
     }
+    let clf = LinearClassifier {
+        weight: dev.download2(&weight),
+        bias: dev.download1(&bias),
+    };
     Ok((clf, losses))
 }
 
@@ -229,8 +224,8 @@ pub struct LinearEvalReport {
 /// Features of both parts, standardised with the training part's
 /// statistics, a classifier trained on the training part, both accuracies.
 #[allow(clippy::too_many_arguments)]
-pub fn linear_eval(
-    net: &mut Network<f32>,
+pub fn linear_eval<B: Backend<Elem = f32>>(
+    net: &mut Network<B>,
     train: (&Dataset, &[usize]),
     test: (&Dataset, &[usize]),
     cfg: &LinearConfig,
@@ -248,7 +243,8 @@ pub fn linear_eval(
     let (xtr, xte) = (st.apply(&xtr), st.apply(&xte));
     let (ytr, yte) = (labels(train.0, train.1), labels(test.0, test.1));
     let classes = train.0.classes.max(test.0.classes);
-    let (clf, losses) = train_linear(&xtr, &ytr, classes, cfg, root, progress)?;
+    let dev = net.device().clone();
+    let (clf, losses) = train_linear(&dev, &xtr, &ytr, classes, cfg, root, progress)?;
     Ok(LinearEvalReport {
         train_accuracy: clf.accuracy(&xtr, &ytr),
         test_accuracy: clf.accuracy(&xte, &yte),
@@ -279,8 +275,16 @@ mod tests {
             batch_size: 8,
             ..LinearConfig::default()
         };
-        let (clf, losses) =
-            train_linear(&x, &labels, 2, &cfg, &StreamPath::root(1), &mut |_, _| {}).unwrap();
+        let (clf, losses) = train_linear(
+            &CpuF32::new(),
+            &x,
+            &labels,
+            2,
+            &cfg,
+            &StreamPath::root(1),
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(clf.accuracy(&x, &labels), 1.0);
         assert!(losses[19] < losses[0], "{losses:?}");
     }

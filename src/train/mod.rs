@@ -28,6 +28,7 @@ pub mod evaluate;
 pub mod label_free;
 pub mod linear_eval;
 pub mod nt_xent;
+pub mod optim;
 pub mod pirl_nce;
 pub mod schedule;
 pub mod sgd;

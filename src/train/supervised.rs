@@ -17,9 +17,9 @@
 //!    [`batch`] with augmentation root `root/augment` (one stream per epoch and
 //!    sample); forward in training mode with drop-path root `root/drop_path/s`;
 //!    loss `CE(logits) + aux_weight·CE(aux_logits)` (auxiliary head only when
-//!    enabled); backward; [`clip_grad_norm`] over all parameters in state-dict
-//!    order (when `grad_clip` is set); one [`sgd_step`] per parameter in
-//!    state-dict order;
+//!    enabled); backward; one [`Optimizer`] step: clipping by the global norm
+//!    over all parameters in state-dict order (when `grad_clip` is set), one
+//!    SGD update per parameter in state-dict order;
 //! 4. the epoch's loss: `Σ_b loss_b·n_b / Σ_b n_b`, accumulated in f64 over
 //!    batches in order, rounded once to f32 (DARTS's batch-size-weighted
 //!    average);
@@ -29,7 +29,9 @@
 //!
 //! Weights are initialised from `root/init`.
 
-use ndarray::{Array2, Array4};
+use ndarray::Array4;
+
+use crate::backend::Backend;
 
 use crate::data::Dataset;
 use crate::data::augment::{AugmentConfig, Normalize};
@@ -40,12 +42,11 @@ use crate::invalid;
 use crate::model::{Network, NetworkConfig, NetworkKind};
 use crate::real::Real;
 use crate::rng::StreamPath;
-use crate::train::cross_entropy::{
-    AUX_WEIGHT, cross_entropy_backward, cross_entropy_forward, with_aux,
-};
+use crate::train::cross_entropy::{AUX_WEIGHT, with_aux};
 pub use crate::train::evaluate::{argmax, evaluate, for_each_logits};
+use crate::train::optim::Optimizer;
 use crate::train::schedule::{cosine_lr, drop_path_prob};
-use crate::train::sgd::{ParamRef, SgdConfig, SgdState, clip_grad_norm, sgd_step};
+use crate::train::sgd::SgdConfig;
 
 /// Settings of a supervised run.
 #[derive(Clone, Debug, PartialEq)]
@@ -242,7 +243,8 @@ pub struct StepConfig {
 /// `test[test_idx]` after each epoch (module doc for the order of everything).
 /// Returns the trained network and the outcome.
 #[allow(clippy::too_many_arguments)]
-pub fn train_supervised(
+pub fn train_supervised<B: Backend<Elem = f32>>(
+    dev: &B,
     genotype: &Genotype,
     cfg: &SupervisedConfig,
     train: &Dataset,
@@ -251,7 +253,7 @@ pub fn train_supervised(
     test_idx: &[usize],
     root: &StreamPath,
     progress: &mut dyn FnMut(Event<'_>),
-) -> Result<(Network<f32>, SupervisedOutcome)> {
+) -> Result<(Network<B>, SupervisedOutcome)> {
     cfg.validate(train)?;
     cfg.validate(test)?;
     if train_idx.is_empty() || test_idx.is_empty() {
@@ -261,13 +263,14 @@ pub fn train_supervised(
             test_idx.len()
         ));
     }
-    let mut net = Network::<f32>::new(
+    let mut net = Network::new(
+        dev,
         genotype,
         &cfg.network,
         NetworkKind::Eval,
         &root.child("init"),
     )?;
-    let mut states = Vec::new();
+    let mut opt = Optimizer::new();
     let augment_root = root.child("augment");
     let test_augment = cfg.test_augment();
     let batches = train_idx.len().div_ceil(cfg.batch_size);
@@ -293,7 +296,7 @@ pub fn train_supervised(
             let x = batch(train, chunk, epoch as u64, &augment_root, &cfg.augment)?;
             let labels: Vec<usize> = chunk.iter().map(|&i| train.labels[i] as usize).collect();
             let path = root.at("drop_path", step);
-            let loss = train_step(&mut net, &x, &labels, &step_cfg, &mut states, &path)?;
+            let loss = train_step(&mut net, &x, &labels, &step_cfg, &mut opt, &path)?;
             if !loss.is_finite() {
                 return Err(invalid!(
                     "supervised: the loss diverged ({loss}) at epoch {epoch}, batch {b}"
@@ -328,70 +331,50 @@ pub fn train_supervised(
 }
 
 /// One training step on a batch: forward (training mode, drop path from
-/// `drop_root`), cross-entropy (+ weighted auxiliary term), backward, optional
-/// clipping by global norm over all gradients in state-dict order, then one
-/// SGD step per parameter in state-dict order. `states` holds the momentum
-/// buffers (empty before the first step). Returns the step's loss.
-pub fn train_step<T: Real>(
-    net: &mut Network<T>,
+/// `drop_root`), cross-entropy (+ weighted auxiliary term), backward, then
+/// one [`Optimizer`] step (optional clipping by global norm over all
+/// gradients in state-dict order, one SGD update per parameter in state-dict
+/// order). Returns the step's loss.
+pub fn train_step<B: Backend>(
+    net: &mut Network<B>,
     x: &Array4<f32>,
     labels: &[usize],
     cfg: &StepConfig,
-    states: &mut Vec<SgdState<T>>,
+    opt: &mut Optimizer<B>,
     drop_root: &StreamPath,
-) -> Result<T> {
-    let x = x.mapv(|v| T::from_f64(f64::from(v)));
-    train_step_exact(net, &x, labels, cfg, states, drop_root)
+) -> Result<B::Elem> {
+    let x = x.mapv(|v| B::Elem::from_f64(f64::from(v)));
+    let x = net.device().upload4_owned(x);
+    train_step_exact(net, &x, labels, cfg, opt, drop_root)
 }
 
-/// [`train_step`] on an input already in `T` (e.g. f64 golden data).
-pub fn train_step_exact<T: Real>(
-    net: &mut Network<T>,
-    x: &Array4<T>,
+/// [`train_step`] on an input already on the device (e.g. f64 golden data).
+pub fn train_step_exact<B: Backend>(
+    net: &mut Network<B>,
+    x: &B::T4,
     labels: &[usize],
     cfg: &StepConfig,
-    states: &mut Vec<SgdState<T>>,
+    opt: &mut Optimizer<B>,
     drop_root: &StreamPath,
-) -> Result<T> {
-    let smoothing = T::from_f64(cfg.label_smoothing);
+) -> Result<B::Elem> {
+    let dev = net.device().clone();
+    let smoothing = B::Elem::from_f64(cfg.label_smoothing);
     let out = net.forward(x, true, cfg.drop_path, drop_root)?;
-    let (main, cache) = cross_entropy_forward(&out.logits, labels, smoothing)?;
-    let d_logits = cross_entropy_backward(&cache, T::ONE);
+    let (main, cache) = dev.cross_entropy_forward(&out.logits, labels, smoothing)?;
+    let d_logits = dev.cross_entropy_backward(&cache, B::Elem::ONE);
     let (loss, d_aux) = match &out.aux_logits {
         Some(aux) => {
-            let w = T::from_f64(cfg.aux_weight);
-            let (aux_loss, aux_cache) = cross_entropy_forward(aux, labels, smoothing)?;
-            let d_aux: Array2<T> = cross_entropy_backward(&aux_cache, w);
+            let w = B::Elem::from_f64(cfg.aux_weight);
+            let (aux_loss, aux_cache) = dev.cross_entropy_forward(aux, labels, smoothing)?;
+            let d_aux = dev.cross_entropy_backward(&aux_cache, w);
             (with_aux(main, aux_loss, w), Some(d_aux))
         }
         None => (main, None),
     };
     net.zero_grad();
     net.backward(&d_logits, d_aux.as_ref())?;
-    let mut grads: Vec<Vec<T>> = Vec::new();
-    net.visit_params(&mut |_, _, _, g| grads.push(g.to_vec()));
-    if let Some(max_norm) = cfg.grad_clip {
-        let mut refs: Vec<&mut [T]> = grads.iter_mut().map(Vec::as_mut_slice).collect();
-        clip_grad_norm(&mut refs, T::from_f64(max_norm));
-    }
-    if states.is_empty() {
-        states.resize(grads.len(), SgdState::default());
-    }
-    let mut k = 0;
-    let mut result = Ok(());
-    net.visit_params(&mut |name, _, param, _| {
-        if result.is_ok() {
-            let mut one = [ParamRef {
-                name,
-                param,
-                grad: &grads[k],
-                state: &mut states[k],
-            }];
-            result = sgd_step(&cfg.sgd, &mut one);
-        }
-        k += 1;
-    });
-    result.map(|()| loss)
+    opt.step(net, &cfg.sgd, cfg.grad_clip)?;
+    Ok(loss)
 }
 
 #[cfg(test)]

@@ -42,7 +42,8 @@ fn run(cfg: &SupervisedConfig, seed: u64, threads: usize) -> SupervisedOutcome {
     let g = builtin("DARTS_V2").unwrap();
     let root = StreamPath::root(seed);
     with_threads(threads, || {
-        train_supervised(&g, cfg, &ds, &train, &ds, &test, &root, &mut |_| {}).map(|(_, o)| o)
+        let dev = crate::backend::CpuF32::new();
+        train_supervised(&dev, &g, cfg, &ds, &train, &ds, &test, &root, &mut |_| {}).map(|(_, o)| o)
     })
     .unwrap()
     .unwrap()

@@ -86,5 +86,20 @@ pub fn run_contrastive(
     root: &StreamPath,
     progress: Progress<'_>,
 ) -> Result<TrialOutcome> {
-    super::contrastive::train_network(genotype, spec, data, indices, root, progress).map(|(_, o)| o)
+    let dev = crate::backend::CpuF32::new();
+    run_contrastive_on(&dev, genotype, spec, data, indices, root, progress)
+}
+
+/// [`run_contrastive`] on the backend `dev` (the CPU reference above).
+pub fn run_contrastive_on<B: crate::backend::Backend<Elem = f32>>(
+    dev: &B,
+    genotype: &Genotype,
+    spec: &ContrastiveSpec,
+    data: &Dataset,
+    indices: &[usize],
+    root: &StreamPath,
+    progress: Progress<'_>,
+) -> Result<TrialOutcome> {
+    super::contrastive::train_network(dev, genotype, spec, data, indices, root, progress)
+        .map(|(_, o)| o)
 }

@@ -26,6 +26,22 @@ pub enum VerifyOp {
     BatchNorm,
     /// Two DARTS SGD steps (momentum 0.9, weight decay 3e-4, lr 0.025).
     Sgd,
+    /// 3×3 convolution, stride 1, padding 1, forward and both gradients.
+    Conv2d,
+    /// 3×3 depthwise convolution, stride 2, dilation 2 (DARTS `dil_conv`).
+    DepthwiseConv,
+    /// `nn.Linear`, forward and its three gradients.
+    Linear,
+    /// Elementwise addition, gradient accumulation, row split and stack.
+    Add,
+    /// The factorized reduce's crop and shift-add; the `none` op's zeros.
+    Crop,
+    /// NT-Xent loss and gradient (temperature 0.5).
+    NtXent,
+    /// Cross-entropy with label smoothing 0.1, and its gradient.
+    CrossEntropy,
+    /// One tensor's gradient norm, its clipping scale, gradient zeroing.
+    ClipNorm,
 }
 
 impl VerifyOp {
@@ -42,6 +58,14 @@ impl VerifyOp {
             VerifyOp::GlobalAvgPool => "global_avg_pool",
             VerifyOp::BatchNorm => "batch_norm",
             VerifyOp::Sgd => "sgd",
+            VerifyOp::Conv2d => "conv2d_3x3",
+            VerifyOp::DepthwiseConv => "dil_conv_3x3_dw_s2",
+            VerifyOp::Linear => "linear",
+            VerifyOp::Add => "add",
+            VerifyOp::Crop => "crop",
+            VerifyOp::NtXent => "nt_xent",
+            VerifyOp::CrossEntropy => "cross_entropy",
+            VerifyOp::ClipNorm => "clip_grad_norm",
         }
     }
 }
@@ -177,6 +201,69 @@ pub fn cases(seed: u64) -> Vec<OpCase> {
             uniform(seed, sgd, "grad2", &[40]),
         ],
     ));
+    let conv = VerifyOp::Conv2d;
+    out.push(case(
+        conv,
+        vec![
+            uniform(seed, conv, "x", &[2, 3, 6, 6]),
+            uniform(seed, conv, "w", &[4, 3, 3, 3]),
+            uniform(seed, conv, "dy", &[2, 4, 6, 6]),
+        ],
+    ));
+    let dw = VerifyOp::DepthwiseConv;
+    out.push(case(
+        dw,
+        vec![
+            uniform(seed, dw, "x", &[2, 3, 7, 7]),
+            uniform(seed, dw, "w", &[3, 1, 3, 3]),
+            uniform(seed, dw, "dy", &[2, 3, 4, 4]),
+        ],
+    ));
+    let lin = VerifyOp::Linear;
+    out.push(case(
+        lin,
+        vec![
+            uniform(seed, lin, "x", &[5, 7]),
+            uniform(seed, lin, "w", &[3, 7]),
+            uniform(seed, lin, "b", &[3]),
+            uniform(seed, lin, "dy", &[5, 3]),
+        ],
+    ));
+    let add = VerifyOp::Add;
+    out.push(case(
+        add,
+        vec![
+            uniform(seed, add, "a", &[2, 3, 4, 4]),
+            uniform(seed, add, "b", &[2, 3, 4, 4]),
+            uniform(seed, add, "rows", &[3, 5]),
+        ],
+    ));
+    let crop = VerifyOp::Crop;
+    out.push(case(
+        crop,
+        vec![
+            uniform(seed, crop, "x", &[2, 3, 6, 6]),
+            uniform(seed, crop, "g", &[2, 3, 5, 5]),
+        ],
+    ));
+    let nt = VerifyOp::NtXent;
+    out.push(case(nt, vec![uniform(seed, nt, "z", &[8, 6])]));
+    let ce = VerifyOp::CrossEntropy;
+    let mut labels = StreamPath::root(seed)
+        .child("verify")
+        .child(ce.name())
+        .child("labels")
+        .stream();
+    let labels = Tensor {
+        shape: vec![6],
+        data: (0..6).map(|_| labels.below(5) as f32).collect(),
+    };
+    out.push(case(
+        ce,
+        vec![uniform(seed, ce, "logits", &[6, 5]), ("labels", labels)],
+    ));
+    let clip = VerifyOp::ClipNorm;
+    out.push(case(clip, vec![uniform(seed, clip, "g", &[2, 3, 4, 4])]));
     out
 }
 

@@ -76,6 +76,14 @@ impl<T: Real> BackendCore for Cpu<T> {
         host.as_standard_layout().into_owned()
     }
 
+    fn upload4_owned(&self, host: Array4<T>) -> Array4<T> {
+        if host.is_standard_layout() {
+            host
+        } else {
+            host.as_standard_layout().into_owned()
+        }
+    }
+
     fn download1(&self, t: &Array1<T>) -> Array1<T> {
         t.clone()
     }

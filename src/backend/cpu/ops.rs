@@ -35,6 +35,22 @@ impl<T: Real> ConvOps for Cpu<T> {
     fn conv2d_backward_filter(&self, x: &Array4<T>, dy: &Array4<T>, p: &Conv2dParams) -> Array4<T> {
         conv2d::conv2d_backward_filter(x, dy, p)
     }
+    /// The two gradients are independent; running them side by side lets
+    /// the pool fill the filter gradient's sequential-over-images chains
+    /// with backward-data work. Each result is the same whichever finishes first.
+    fn conv2d_backward(
+        &self,
+        x: &Array4<T>,
+        dy: &Array4<T>,
+        w: &Array4<T>,
+        p: &Conv2dParams,
+    ) -> (Array4<T>, Array4<T>) {
+        let hw = (x.dim().2, x.dim().3);
+        rayon::join(
+            || conv2d::conv2d_backward_filter(x, dy, p),
+            || conv2d::conv2d_backward_data(dy, w, p, hw),
+        )
+    }
 }
 
 impl<T: Real> BatchNormOps for Cpu<T> {
@@ -160,6 +176,16 @@ impl<T: Real> LayoutOps for Cpu<T> {
     }
     fn shift_add(&self, acc: &mut Array4<T>, g: &Array4<T>) {
         crop::shift_add(acc, g)
+    }
+    fn split_rows(&self, x: &Array2<T>, at: usize) -> (Array2<T>, Array2<T>) {
+        (
+            x.slice(ndarray::s![..at, ..]).to_owned(),
+            x.slice(ndarray::s![at.., ..]).to_owned(),
+        )
+    }
+    fn concat_rows(&self, a: &Array2<T>, b: &Array2<T>) -> Array2<T> {
+        ndarray::concatenate(ndarray::Axis(0), &[a.view(), b.view()])
+            .expect("concat_rows: same widths")
     }
 }
 

@@ -189,8 +189,15 @@ mod tests {
             image_size: 32,
         };
         let genotype = builtin("DARTS_V2").unwrap();
-        let net = Network::<f32>::new(&genotype, &config, NetworkKind::Eval, &StreamPath::root(0))
-            .unwrap();
+        let dev = crate::backend::CpuF32::new();
+        let mut net = Network::new(
+            &dev,
+            &genotype,
+            &config,
+            NetworkKind::Eval,
+            &StreamPath::root(0),
+        )
+        .unwrap();
         let m = NetworkMetadata {
             genotype,
             config,

@@ -1,0 +1,87 @@
+//! The optimiser every training loop uses: optional clipping by the global
+//! gradient norm, then one SGD step per parameter, over any backend.
+//!
+//! Why one type: the contrastive trial, supervised training and the bench
+//! step each once wrote their own clip-then-step loop; one type owning the
+//! momentum buffers keeps the order (below) in one place.
+//!
+//! # One step, in order
+//! 1. With `clip = Some(max)`: each parameter's gradient norm
+//!    ([`OptimOps::l2_norm`](crate::backend::OptimOps::l2_norm)) in walk
+//!    (state-dict) order; `total` and `coef` on the host
+//!    ([`clip_coefficient`]); every gradient scaled by `coef`, in place —
+//!    exactly [`clip_grad_norm`](super::sgd::clip_grad_norm)'s arithmetic.
+//! 2. One [`sgd_update`](crate::backend::OptimOps::sgd_update) per
+//!    parameter in walk order (elements are independent, so the order of
+//!    parameters changes no bit).
+
+use super::sgd::{SgdConfig, clip_coefficient};
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::model::Network;
+use crate::model::layers::Entry;
+use crate::real::Real;
+
+/// SGD with momentum and weight decay and optional gradient clipping; owns
+/// the momentum buffers (one per parameter, in walk order, on the device).
+/// The settings are given per step, since a schedule changes the rate.
+pub struct Optimizer<B: Backend> {
+    momentum: Vec<Option<B::T1>>,
+}
+
+impl<B: Backend> Default for Optimizer<B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B: Backend> Optimizer<B> {
+    /// No momentum buffers yet (they are made by the first step).
+    pub fn new() -> Self {
+        Optimizer {
+            momentum: Vec::new(),
+        }
+    }
+
+    /// Checks `sgd` ([`SgdConfig::validate`]), clips (when `clip` is PyTorch's
+    /// `clip_grad_norm_` `max_norm`, converted to the element type once) and
+    /// steps every parameter of `net`; returns the total gradient norm when
+    /// clipping.
+    pub fn step(
+        &mut self,
+        net: &mut Network<B>,
+        sgd: &SgdConfig,
+        clip: Option<f64>,
+    ) -> Result<Option<B::Elem>> {
+        sgd.validate()?;
+        let dev = net.device().clone();
+        let mut total = None;
+        if let Some(max) = clip {
+            let mut norms = Vec::new();
+            net.walk(&mut |_, e| {
+                if let Entry::Param { grad, .. } = e {
+                    norms.push(dev.l2_norm(grad.as_ref()));
+                }
+            });
+            let (t, coef) = clip_coefficient(norms.into_iter(), B::Elem::from_f64(max));
+            total = Some(t);
+            net.walk(&mut |_, e| {
+                if let Entry::Param { grad, .. } = e {
+                    dev.scale(grad, coef);
+                }
+            });
+        }
+        let momentum = &mut self.momentum;
+        let mut i = 0;
+        net.walk(&mut |_, e| {
+            if let Entry::Param { value, grad } = e {
+                if momentum.len() == i {
+                    momentum.push(None);
+                }
+                dev.sgd_update(sgd, value, grad.as_ref(), &mut momentum[i]);
+                i += 1;
+            }
+        });
+        Ok(total)
+    }
+}
