@@ -32,7 +32,8 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Retrain on this backend (cpu, cuda, cuda:N) instead of the one the
-    /// log names; the report then says the backends differ.
+    /// log names; the report then says the backends differ [default: the
+    /// backend the log names].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<crate::backend::BackendKind>,
 }

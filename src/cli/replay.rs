@@ -36,7 +36,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Replay on this backend (cpu, cuda, cuda:N) instead of the one the log
-    /// names; the report then says the backends differ.
+    /// names; the report then says the backends differ [default: the
+    /// backend the log names].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<BackendKind>,
 }
