@@ -157,12 +157,6 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => default_workers(config.batch, cores),
     };
     config.backend = args.backend.arithmetic()?;
-    if args.print_config {
-        return write_out(out, &settings_text(&config));
-    }
-    if !args.quiet {
-        eprint!("{}", settings_text(&config));
-    }
     if (workers > 1 || args.executor == "slurm") && args.backend != crate::backend::BackendKind::Cpu
     {
         return Err(crate::invalid!(
@@ -171,6 +165,12 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             workers,
             args.executor
         ));
+    }
+    if args.print_config {
+        return write_out(out, &settings_text(&config));
+    }
+    if !args.quiet {
+        eprint!("{}", settings_text(&config));
     }
     let watch = Watch::new(Mode::for_stderr(args.quiet));
     let observer: &dyn SearchObserver = &watch;
