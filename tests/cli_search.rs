@@ -3,35 +3,18 @@
 //! and thread counts, and a SIGKILL in the middle of a trial resumed to the
 //! uninterrupted head.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::TempDir;
 
 fn csnas(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_csnas"))
         .args(args)
         .output()
         .expect("run the csnas binary")
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("csnas-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-    fn arg(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A tiny search: 2 trials of the quick trial in `tests/small-trial.cfg`.

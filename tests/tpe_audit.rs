@@ -5,7 +5,7 @@
 //! Training is replaced by a stand-in whose loss is a hash of the genotype,
 //! so a log of 14 trials takes milliseconds; audit never trains here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use csnas::genotype::Genotype;
 use csnas::ledger::{Exact, Ledger, audit};
@@ -14,6 +14,9 @@ use csnas::search::runner::{Silent, TrialRunner, read_log, run_search};
 use csnas::search::tpe::{Split, TpeSettings};
 use csnas::search::{SearchConfig, Strategy};
 use csnas::train::trial::{Progress, TrialEnd, TrialOutcome};
+
+mod common;
+use common::TempDir;
 
 /// One epoch whose loss is a function of the genotype's hash.
 struct HashLoss;
@@ -34,22 +37,6 @@ impl TrialRunner for HashLoss {
             end: TrialEnd::Ok,
             scores: None,
         })
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("csnas-tpe-audit-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
