@@ -116,6 +116,29 @@ impl<B: BackendCore> TensorMut<'_, B> {
     }
 }
 
+impl<'a, W: BackendCore> TensorRef<'a, W> {
+    /// The same borrow, typed for a backend with the same tensor types (a
+    /// wrapper backend handing a tensor to the backend it wraps).
+    pub fn retype<B: BackendCore<T1 = W::T1, T2 = W::T2, T4 = W::T4>>(self) -> TensorRef<'a, B> {
+        match self {
+            TensorRef::R1(x) => TensorRef::R1(x),
+            TensorRef::R2(x) => TensorRef::R2(x),
+            TensorRef::R4(x) => TensorRef::R4(x),
+        }
+    }
+}
+
+impl<'a, W: BackendCore> TensorMut<'a, W> {
+    /// The same borrow, typed for a backend with the same tensor types.
+    pub fn retype<B: BackendCore<T1 = W::T1, T2 = W::T2, T4 = W::T4>>(self) -> TensorMut<'a, B> {
+        match self {
+            TensorMut::R1(x) => TensorMut::R1(x),
+            TensorMut::R2(x) => TensorMut::R2(x),
+            TensorMut::R4(x) => TensorMut::R4(x),
+        }
+    }
+}
+
 impl<B: BackendCore> Clone for TensorRef<'_, B> {
     fn clone(&self) -> Self {
         *self

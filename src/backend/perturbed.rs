@@ -201,19 +201,11 @@ impl<B: BackendCore> BackendCore for Perturbed<B> {
 
 /// The same borrow, typed for the inner backend (the tensor types are equal).
 fn down_ref<'a, B: BackendCore>(t: TensorRef<'a, Perturbed<B>>) -> TensorRef<'a, B> {
-    match t {
-        TensorRef::R1(x) => TensorRef::R1(x),
-        TensorRef::R2(x) => TensorRef::R2(x),
-        TensorRef::R4(x) => TensorRef::R4(x),
-    }
+    t.retype()
 }
 
 fn down_mut<'a, B: BackendCore>(t: TensorMut<'a, Perturbed<B>>) -> TensorMut<'a, B> {
-    match t {
-        TensorMut::R1(x) => TensorMut::R1(x),
-        TensorMut::R2(x) => TensorMut::R2(x),
-        TensorMut::R4(x) => TensorMut::R4(x),
-    }
+    t.retype()
 }
 
 impl<B: ConvOps> ConvOps for Perturbed<B> {

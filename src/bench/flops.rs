@@ -153,21 +153,13 @@ impl<B: BackendCore> Counting<B> {
     }
 }
 
-/// `TensorMut` of the wrapper is `TensorMut` of the inner backend: same types.
+/// The wrapper's borrows, typed for the inner backend (same tensor types).
 fn inner_mut<'a, B: BackendCore>(t: TensorMut<'a, Counting<B>>) -> TensorMut<'a, B> {
-    match t {
-        TensorMut::R1(t) => TensorMut::R1(t),
-        TensorMut::R2(t) => TensorMut::R2(t),
-        TensorMut::R4(t) => TensorMut::R4(t),
-    }
+    t.retype()
 }
 
 fn inner_ref<'a, B: BackendCore>(t: TensorRef<'a, Counting<B>>) -> TensorRef<'a, B> {
-    match t {
-        TensorRef::R1(t) => TensorRef::R1(t),
-        TensorRef::R2(t) => TensorRef::R2(t),
-        TensorRef::R4(t) => TensorRef::R4(t),
-    }
+    t.retype()
 }
 
 mod delegate;
