@@ -6,7 +6,8 @@
 #
 # Usage: benches/compare_cpu.sh [ROUNDS] [THREADS...]   (default: 3 rounds, 1 and nproc threads)
 # Extra csnas/PyTorch settings through env: GENOTYPE (DARTS_V2 | random | text),
-# REPS, WARMUP, BATCH, CHANNELS, LAYERS, SEED.
+# REPS, WARMUP, BATCH, CHANNELS, LAYERS, SEED, LOSS (nt-xent | pirl-nce), BANK.
+# The paper's size: LOSS=pirl-nce CHANNELS=32 BATCH=512 REPS=3 WARMUP=1 benches/compare_cpu.sh 1 1 2
 # Needs: a release build (cargo build --release) and python3 with torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,13 @@ THREADS=("$@")
 REPS=${REPS:-5}; WARMUP=${WARMUP:-2}; BATCH=${BATCH:-64}
 CHANNELS=${CHANNELS:-16}; LAYERS=${LAYERS:-8}; SEED=${SEED:-0}
 GENOTYPE=${GENOTYPE:-DARTS_V2}
+LOSS=${LOSS:-nt-xent}; BANK=${BANK:-50000}
 BIN=target/release/csnas
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 echo "load before: $(uptime)" >&2
-common=(--reps "$REPS" --warmup "$WARMUP" --batch "$BATCH" --channels "$CHANNELS" --layers "$LAYERS" --seed "$SEED")
+common=(--reps "$REPS" --warmup "$WARMUP" --batch "$BATCH" --channels "$CHANNELS" --layers "$LAYERS" --seed "$SEED" --loss "$LOSS" --bank "$BANK")
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${THREADS[@]}"; do
     "$BIN" bench --json --threads "$t" --genotype "$GENOTYPE" "${common[@]}" > "$OUT/csnas.$t.$r.json"

@@ -8,9 +8,17 @@ The step, as in csnas:
   `Sequential(Linear(C_prev, C_prev), ReLU, Linear(C_prev, 128))`;
 - input: `batch` rows of 3 x size x size uniform in [-1, 1) = batch/2 images
   x 2 views; rows i and i + batch/2 are the positive pairs;
-- `zero_grad`, forward (train mode), NT-Xent (cosine similarity, temperature
-  0.5, diagonal masked, mean over the 2N rows), backward, then SGD (lr 1e-3,
+- `zero_grad`, forward (train mode), the loss, backward, then SGD (lr 1e-3,
   momentum 0.9, no weight decay);
+- the loss (`--loss`): NT-Xent (cosine similarity, temperature 0.5, diagonal
+  masked, mean over the 2N rows; 128-d head), or the CSNAS authors' PIRL NCE
+  (256-d head; rows 0..B are the views, B..2B the originals; per row the bank
+  entry of its image is the positive and 2(B-1) other bank entries, drawn
+  without replacement, the negatives; cosine similarity over temperature 0.07,
+  cross-entropy with target 0; 0.5 NCE(view) + 0.5 NCE(original); after the
+  step the bank takes S_j <- f_j + 0.5 S_j for the batch's originals), as
+  `csnas bench --loss pirl-nce` does, written the vectorised way a PyTorch
+  user would (the authors loop over rows in Python, which is slower);
 - warm-up steps untimed, then `reps` timed steps; the median is reported;
 - peak memory: VmHWM from /proc/self/status, reset before the run by writing
   "5" to /proc/self/clear_refs (as csnas does).
@@ -62,6 +70,28 @@ def nt_xent(z, temperature=0.5):
     return F.cross_entropy(sim, target)
 
 
+def pirl_nce(z, bank, positions, negatives, tau=0.07, w=0.5):
+    b = z.shape[0] // 2
+    pos = F.normalize(bank[positions], dim=1, eps=1e-8)
+    neg = F.normalize(bank[negatives], dim=2, eps=1e-8)
+    target = torch.zeros(b, dtype=torch.long)
+
+    def nce(x):
+        xh = F.normalize(x, dim=1, eps=1e-8)
+        logits = torch.cat([(xh * pos).sum(1, keepdim=True),
+                            torch.bmm(neg, xh.unsqueeze(2)).squeeze(2)], dim=1) / tau
+        return F.cross_entropy(logits, target)
+
+    return w * nce(z[:b]) + (1 - w) * nce(z[b:])
+
+
+def draw_negatives(bank_size, positions, k, gen):
+    # k distinct entries per row from the bank minus the row's own image.
+    picks = torch.stack([torch.randperm(bank_size - 1, generator=gen)[:k] for _ in positions])
+    own = torch.tensor(positions).unsqueeze(1)
+    return picks + (picks >= own).long()
+
+
 def status_kib(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -81,10 +111,17 @@ def main():
     ap.add_argument("--image-size", type=int, default=32)
     ap.add_argument("--genotype", default="DARTS_V2")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--loss", choices=["nt-xent", "pirl-nce"], default="nt-xent")
+    ap.add_argument("--bank", type=int, default=50000)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    net = search_network(parse_genotype(a.genotype), a.channels, a.layers)
+    pirl = a.loss == "pirl-nce"
+    net = search_network(parse_genotype(a.genotype), a.channels, a.layers,
+                         out_dim=256 if pirl else 128)
+    b = a.batch // 2
+    bank = F.normalize(torch.randn(a.bank, 256), dim=1) if pirl else None
+    gen = torch.Generator().manual_seed(a.seed)
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
     x = torch.rand(a.batch, 3, a.image_size, a.image_size) * 2 - 1
@@ -101,11 +138,19 @@ def main():
         opt.zero_grad()
         z, _ = net(x)
         t1 = time.perf_counter()
-        loss = nt_xent(z)
+        if pirl:
+            positions = [(i * b + r) % a.bank for r in range(b)]
+            negatives = draw_negatives(a.bank, positions, 2 * (b - 1), gen)
+            loss = pirl_nce(z, bank, positions, negatives)
+        else:
+            loss = nt_xent(z)
         t2 = time.perf_counter()
         loss.backward()
         t3 = time.perf_counter()
         opt.step()
+        if pirl:
+            with torch.no_grad():
+                bank[positions] = z[b:].detach() + 0.5 * bank[positions]
         t4 = time.perf_counter()
         losses.append(loss.item())
         if i >= a.warmup:
@@ -120,7 +165,8 @@ def main():
     }
     print(json.dumps({
         "impl": "pytorch", "torch_version": torch.__version__, "channels": a.channels,
-        "layers": a.layers, "batch": a.batch, "image_size": a.image_size,
+        "layers": a.layers, "batch": a.batch, "loss": a.loss,
+        "bank": a.bank if pirl else None, "image_size": a.image_size,
         "warmup": a.warmup, "reps": a.reps, "runs": [run],
     }))
 

@@ -28,7 +28,7 @@ use crate::parallel;
 use crate::rng::StreamPath;
 use crate::search::space::SearchSpace;
 
-pub use step::{BENCH_SGD, BENCH_TEMPERATURE, BenchStep, StepConfig, StepTiming};
+pub use step::{BENCH_SGD, BENCH_TEMPERATURE, BenchLoss, BenchStep, StepConfig, StepTiming};
 
 /// A genotype drawn uniformly from the `csnas` encoding (4 nodes): each of
 /// the 28 variables `below(8)` in variable order from `seed/bench/genotype`.

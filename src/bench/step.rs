@@ -1,5 +1,6 @@
 //! One contrastive training step of the search network, the unit `csnas
-//! bench` times: forward, NT-Xent, backward, SGD.
+//! bench` times: forward, the contrastive loss (NT-Xent, or the authors'
+//! PIRL NCE with its memory bank), backward, SGD.
 //!
 //! Why its own step rather than the trial loop's: the bench must time exactly
 //! the same arithmetic as `benches/pytorch_cpu_step.py`, with no data loading
@@ -9,8 +10,17 @@
 //! 1. `zero_grad`;
 //! 2. forward in training mode (batch statistics, no drop path) on the fixed
 //!    input, `batch` rows = `batch/2` images × 2 views;
-//! 3. NT-Xent (temperature [`BENCH_TEMPERATURE`]) on the `(batch, 128)`
-//!    embeddings, rows `i` and `i + batch/2` forming the positive pairs;
+//! 3. the loss ([`BenchLoss`]):
+//!    - NT-Xent (temperature [`BENCH_TEMPERATURE`]) on the `(batch, 128)`
+//!      embeddings, rows `i` and `i + batch/2` forming the positive pairs;
+//!    - or PIRL NCE as the authors' search trains (DESIGN §2; temperature
+//!      0.07, 256-d embeddings, `2(B − 1)` negatives from a memory bank of
+//!      `bank` entries, `B = batch/2`): rows `0..B` are the views, rows
+//!      `B..2B` the originals of the images at bank positions
+//!      `(s·B + i) mod bank` in step `s`; the negatives are drawn from
+//!      `seed/bench/step/negatives/s`; the bank starts as random unit
+//!      vectors from `seed/bench/bank` and takes the originals' features
+//!      after each step, as in a trial;
 //! 4. backward of the loss (`dL = 1`) through the network;
 //! 5. [`BENCH_SGD`] over the parameters in state-dict order, each parameter
 //!    with its own momentum buffer (one [`Optimizer`] step).
@@ -28,6 +38,10 @@ use crate::invalid;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::rng::StreamPath;
 use crate::train::optim::Optimizer;
+use crate::train::pirl_nce::{
+    BANK_WEIGHT, MemoryBank, PIRL_FEATURE_DIM, PIRL_TEMPERATURE, draw_negatives,
+    pirl_negative_count,
+};
 use crate::train::sgd::SgdConfig;
 
 /// NT-Xent temperature of the bench step (SimCLR's default).
@@ -43,6 +57,34 @@ pub const BENCH_SGD: SgdConfig = SgdConfig {
     nesterov: false,
 };
 
+/// The contrastive loss of a bench step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchLoss {
+    /// SimCLR's NT-Xent, 128-d embeddings.
+    NtXent,
+    /// The authors' PIRL NCE with a memory bank of `bank` entries, 256-d
+    /// embeddings.
+    PirlNce { bank: usize },
+}
+
+impl BenchLoss {
+    /// The embedding width the loss is trained with.
+    pub fn out_dim(&self) -> usize {
+        match self {
+            BenchLoss::NtXent => HeadConfig::default().out_dim,
+            BenchLoss::PirlNce { .. } => PIRL_FEATURE_DIM,
+        }
+    }
+
+    /// The name `--loss` takes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            BenchLoss::NtXent => "nt-xent",
+            BenchLoss::PirlNce { .. } => "pirl-nce",
+        }
+    }
+}
+
 /// The network and input of a bench step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepConfig {
@@ -57,6 +99,8 @@ pub struct StepConfig {
     pub image_size: usize,
     /// Seed of the weights (`seed/bench/init`) and input (`seed/bench/input`).
     pub seed: u64,
+    /// The loss.
+    pub loss: BenchLoss,
 }
 
 impl StepConfig {
@@ -70,6 +114,7 @@ impl StepConfig {
             batch: 64,
             image_size: 32,
             seed: 0,
+            loss: BenchLoss::NtXent,
         }
     }
 
@@ -92,7 +137,7 @@ pub struct StepTiming {
     pub loss: Duration,
     pub backward: Duration,
     pub sgd: Duration,
-    /// The NT-Xent loss of this step (before the update).
+    /// The loss of this step (before the update).
     pub loss_value: f32,
 }
 
@@ -109,6 +154,12 @@ pub struct BenchStep<B: Backend<Elem = f32> = CpuF32> {
     input: B::T4,
     opt: Optimizer<B>,
     rng: StreamPath,
+    /// The memory bank of [`BenchLoss::PirlNce`].
+    bank: Option<MemoryBank<f32>>,
+    /// Steps run so far.
+    steps: u64,
+    /// Rows of the input.
+    batch: usize,
 }
 
 impl BenchStep<CpuF32> {
@@ -130,7 +181,33 @@ impl<B: Backend<Elem = f32>> BenchStep<B> {
             ));
         }
         let root = StreamPath::root(cfg.seed).child("bench");
-        let kind = NetworkKind::Search(HeadConfig::default());
+        let bank = match cfg.loss {
+            BenchLoss::NtXent => None,
+            BenchLoss::PirlNce { bank } => {
+                let b = cfg.batch / 2;
+                if bank < b.max(pirl_negative_count(b) + 1) {
+                    return Err(invalid!(
+                        "--bank {bank}: the memory bank must hold at least {} entries \
+                         for --batch {} (the {} negatives of a row plus its own image)",
+                        pirl_negative_count(b) + 1,
+                        cfg.batch,
+                        pirl_negative_count(b)
+                    ));
+                }
+                let mut stream = root.child("bank").stream();
+                Some(MemoryBank::random_unit(
+                    bank,
+                    PIRL_FEATURE_DIM,
+                    BANK_WEIGHT as f32,
+                    &mut stream,
+                )?)
+            }
+        };
+        let head = HeadConfig {
+            out_dim: cfg.loss.out_dim(),
+            ..HeadConfig::default()
+        };
+        let kind = NetworkKind::Search(head);
         let net = Network::new(
             dev,
             &cfg.genotype,
@@ -147,6 +224,9 @@ impl<B: Backend<Elem = f32>> BenchStep<B> {
             input: dev.upload4_owned(input),
             opt: Optimizer::new(),
             rng: root.child("step"),
+            bank,
+            steps: 0,
+            batch: cfg.batch,
         })
     }
 
@@ -156,13 +236,41 @@ impl<B: Backend<Elem = f32>> BenchStep<B> {
         self.net.zero_grad();
         let out = self.net.forward(&self.input, true, 0.0, &self.rng)?;
         let t1 = Instant::now();
-        let dev = self.net.device();
-        let (loss, cache) = dev.nt_xent_forward(&out.logits, BENCH_TEMPERATURE as f32)?;
-        let dz = dev.nt_xent_backward(&cache, 1.0);
+        let dev = self.net.device().clone();
+        let (loss, dz, originals) = match self.bank.as_ref() {
+            None => {
+                let (loss, cache) = dev.nt_xent_forward(&out.logits, BENCH_TEMPERATURE as f32)?;
+                (loss, dev.nt_xent_backward(&cache, 1.0), None)
+            }
+            Some(bank) => {
+                let b = self.batch / 2;
+                let positions: Vec<usize> = (0..b)
+                    .map(|i| ((self.steps as usize * b) + i) % bank.len())
+                    .collect();
+                let (fv, fo) = dev.split_rows(&out.logits, b);
+                let mut stream = self.rng.at("negatives", self.steps).stream();
+                let negs =
+                    draw_negatives(bank.len(), &positions, pirl_negative_count(b), &mut stream)?;
+                let (loss, cache) = dev.pirl_nce_forward(
+                    &fv,
+                    &fo,
+                    &positions,
+                    &negs,
+                    bank,
+                    PIRL_TEMPERATURE as f32,
+                )?;
+                let (dv, dorig) = dev.pirl_nce_backward(&cache, bank, 1.0)?;
+                (loss, dev.concat_rows(&dv, &dorig), Some((positions, fo)))
+            }
+        };
         let t2 = Instant::now();
         self.net.backward(&dz, None)?;
         let t3 = Instant::now();
         self.opt.step(&mut self.net, &BENCH_SGD, None)?;
+        if let (Some(bank), Some((positions, fo))) = (self.bank.as_mut(), originals) {
+            bank.update(&positions, &dev.download2(&fo))?;
+        }
+        self.steps += 1;
         let t4 = Instant::now();
         Ok(StepTiming {
             forward: t1 - t0,

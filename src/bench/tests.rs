@@ -12,6 +12,7 @@ fn tiny(genotype: Genotype) -> StepConfig {
         batch: 6,
         image_size: 8,
         seed: 7,
+        loss: crate::bench::BenchLoss::NtXent,
     }
 }
 
@@ -82,4 +83,39 @@ fn median_of_even_count_is_the_mean_of_the_middle_pair() {
     let d = Duration::from_millis;
     assert_eq!(median(&[d(5), d(1), d(3)]), d(3));
     assert_eq!(median(&[d(4), d(1), d(2), d(9)]), d(3));
+}
+
+#[test]
+fn pirl_nce_step_gives_the_same_bits_at_one_and_two_threads_and_learns() {
+    let mut cfg = tiny(builtin("DARTS_V2").unwrap());
+    cfg.loss = BenchLoss::PirlNce { bank: 20 };
+    let reps = Repetitions {
+        warmup: 1,
+        reps: 3,
+        profile: false,
+    };
+    let one = run_at(&cfg, 1, &reps).unwrap();
+    let two = run_at(&cfg, 2, &reps).unwrap();
+    let bits = |r: &ThreadReport| r.losses.iter().map(|l| l.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&one), bits(&two));
+    assert!(one.losses.iter().all(|l| l.is_finite()), "{:?}", one.losses);
+    // The weights and the bank move, so the loss does.
+    assert_ne!(bits(&one)[0], bits(&one)[3]);
+    // NT-Xent on the same network and input is another loss.
+    let nt = run_at(&tiny(builtin("DARTS_V2").unwrap()), 1, &reps).unwrap();
+    assert_ne!(bits(&one)[0], nt.losses[0].to_bits());
+}
+
+#[test]
+fn pirl_nce_bank_too_small_for_the_batch_is_rejected_with_the_flag_named() {
+    let mut cfg = tiny(builtin("DARTS_V2").unwrap());
+    // batch 6 = 3 images: 4 negatives + the image itself need 5 entries.
+    cfg.loss = BenchLoss::PirlNce { bank: 4 };
+    let err = BenchStep::new(&cfg).err().unwrap().to_string();
+    assert!(
+        err.contains("--bank 4") && err.contains("at least 5"),
+        "{err}"
+    );
+    cfg.loss = BenchLoss::PirlNce { bank: 5 };
+    BenchStep::new(&cfg).unwrap();
 }

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::write_out;
 use crate::bench::flops::{FlopCount, FmaPeak, detect_peak};
-use crate::bench::{self, Repetitions, StepConfig, ThreadReport};
+use crate::bench::{self, BenchLoss, Repetitions, StepConfig, ThreadReport};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
@@ -29,9 +29,17 @@ pub struct BenchArgs {
     /// Untimed steps before the timed ones.
     #[arg(long, default_value_t = 2)]
     pub warmup: usize,
-    /// Rows per step: batch/2 images × 2 views (NT-Xent pairs row i with i + batch/2).
+    /// Rows per step: batch/2 images × 2 views (NT-Xent pairs row i with i + batch/2;
+    /// PIRL NCE takes rows 0..batch/2 as the views, the rest as the originals).
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
+    /// The contrastive loss: nt-xent (SimCLR, 128-d) or pirl-nce (the CSNAS
+    /// authors' NCE with a memory bank, 256-d, temperature 0.07).
+    #[arg(long, default_value = "nt-xent", value_parser = ["nt-xent", "pirl-nce"])]
+    pub loss: String,
+    /// Entries of PIRL NCE's memory bank (50000 = CIFAR-10's training set).
+    #[arg(long, default_value_t = 50_000)]
+    pub bank: usize,
     /// Initial channels C.
     #[arg(long, default_value_t = 16)]
     pub channels: usize,
@@ -82,6 +90,10 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> Result<()> {
         batch: args.batch,
         image_size: args.image_size,
         seed: args.seed,
+        loss: match args.loss.as_str() {
+            "pirl-nce" => BenchLoss::PirlNce { bank: args.bank },
+            _ => BenchLoss::NtXent,
+        },
     };
     let reps = Repetitions {
         warmup: args.warmup,
@@ -170,7 +182,7 @@ fn same_losses(reports: &[ThreadReport]) -> bool {
 
 fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport], limit: &Limit) -> String {
     let mut s = format!(
-        "search network {} C={} layers={} batch={} ({} images × 2 views) {}×{}; warm-up {}, reps {}\n",
+        "search network {} C={} layers={} batch={} ({} images × 2 views) {}×{}, loss {}; warm-up {}, reps {}\n",
         args.genotype,
         cfg.channels,
         cfg.layers,
@@ -178,6 +190,7 @@ fn table(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport], limit: &L
         cfg.batch / 2,
         cfg.image_size,
         cfg.image_size,
+        cfg.loss.name(),
         args.warmup,
         args.reps
     );
@@ -278,12 +291,17 @@ fn json(args: &BenchArgs, cfg: &StepConfig, reports: &[ThreadReport], limit: &Li
         .collect();
     by_class.push(format!("\"other\": {}", limit.flops.other));
     format!(
-        "{{\"impl\": \"csnas\", \"genotype\": \"{}\", \"channels\": {}, \"layers\": {}, \"batch\": {}, \"image_size\": {}, \"warmup\": {}, \"reps\": {}, \"same_losses_all_threads\": {}, \"flops_per_step\": {}, \"flops_by_class\": {{{}}}, \"fma_peak_gflops_per_core\": {}, \"runs\": [{}]}}\n",
+        "{{\"impl\": \"csnas\", \"genotype\": \"{}\", \"channels\": {}, \"layers\": {}, \"batch\": {}, \"image_size\": {}, \"loss\": \"{}\", \"bank\": {}, \"warmup\": {}, \"reps\": {}, \"same_losses_all_threads\": {}, \"flops_per_step\": {}, \"flops_by_class\": {{{}}}, \"fma_peak_gflops_per_core\": {}, \"runs\": [{}]}}\n",
         escape(&cfg.genotype.to_darts_string()),
         cfg.channels,
         cfg.layers,
         cfg.batch,
         cfg.image_size,
+        cfg.loss.name(),
+        match cfg.loss {
+            BenchLoss::PirlNce { bank } => bank.to_string(),
+            BenchLoss::NtXent => "null".to_owned(),
+        },
         args.warmup,
         args.reps,
         same_losses(reports),

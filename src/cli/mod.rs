@@ -88,7 +88,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  csnas verify --backend cuda")]
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
-    #[command(after_help = "Example:\n  csnas bench --threads 1,0 --reps 10")]
+    #[command(
+        after_help = "Examples:\n  csnas bench --threads 1,0 --reps 10\n  csnas bench --loss pirl-nce --channels 32 --batch 512 --threads 1 --reps 3   # the paper's size"
+    )]
     Bench(bench::BenchArgs),
 }
 

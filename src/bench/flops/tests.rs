@@ -102,6 +102,7 @@ fn a_whole_step_counts_what_pytorchs_flop_counter_counts() {
         batch: 8,
         image_size: 16,
         seed: 0,
+        loss: crate::bench::BenchLoss::NtXent,
     };
     let count = crate::bench::count_flops(&cfg).unwrap();
     let conv = count.class(OpClass::ConvDense) + count.class(OpClass::ConvDepthwise);
