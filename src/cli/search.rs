@@ -88,8 +88,9 @@ pub struct SearchArgs {
     #[arg(long)]
     pub print_config: bool,
     /// The search log's directory (resumed if it holds this search already).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// Required, except with --print-config.
+    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
+    pub out: Option<PathBuf>,
     /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
     /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
     #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
@@ -169,6 +170,11 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     if args.print_config {
         return write_out(out, &settings_text(&config));
     }
+    let Some(out_dir) = args.out.as_deref() else {
+        return Err(crate::invalid!(
+            "--out DIR is required (the search log's directory)"
+        ));
+    };
     if !args.quiet {
         eprint!("{}", settings_text(&config));
     }
@@ -183,17 +189,17 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             exe,
             threads: args.threads.max(1),
             data: args.data.clone(),
-            work: WorkDir::of_log(&args.out)?,
+            work: WorkDir::of_log(out_dir)?,
             options: args.sbatch.clone(),
             retries: args.retries,
             poll: std::time::Duration::from_millis(500),
             max_poll: std::time::Duration::from_secs(30),
         };
-        run_search_on(&args.out, &config, &slurm, observer)?
+        run_search_on(out_dir, &config, &slurm, observer)?
     } else if workers == 1 {
         let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
         with_threads(args.threads, || {
-            run_search(&args.out, &config, &runner, observer)
+            run_search(out_dir, &config, &runner, observer)
         })??
     } else {
         let workers = LocalWorkers {
@@ -204,9 +210,9 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
                 t => t,
             },
             data: args.data.clone(),
-            work: WorkDir::of_log(&args.out)?,
+            work: WorkDir::of_log(out_dir)?,
         };
-        run_search_on(&args.out, &config, &workers, observer)?
+        run_search_on(out_dir, &config, &workers, observer)?
     };
     watch.finish();
     let mut text = format!("head: {}\n", summary.head.to_hex());

@@ -24,6 +24,7 @@ use crate::train::trial::{ContrastiveSpec, Objective};
 mod authors;
 mod overrides;
 mod params;
+mod suggest;
 mod tpe_keys;
 pub use params::config_differences;
 use params::{Reader, Writer};

@@ -106,16 +106,17 @@ impl SearchConfig {
                 key => {
                     let slot = record.hyper_parameters.iter_mut().find(|(k, _)| k == key);
                     let Some((_, v)) = slot else {
-                        let known: Vec<&str> = (record.hyper_parameters.iter())
-                            .map(|(k, _)| k.as_str())
-                            .filter(|k| !super::tpe_keys::is_strategy_key(k))
-                            .collect();
+                        let mut known = vec!["encoding", "objective", "nodes", "batch", "strategy"];
+                        known.extend(super::TPE_KEYS.iter().copied());
+                        known.extend(
+                            (record.hyper_parameters.iter())
+                                .map(|(k, _)| k.as_str())
+                                .filter(|k| !super::tpe_keys::is_strategy_key(k)),
+                        );
                         return Err(invalid!(
-                            "{source}:{}: unknown key '{key}' (known: encoding, objective, nodes, \
-                             batch, strategy, {}, {})",
+                            "{source}:{}: {}",
                             s.line,
-                            super::TPE_KEYS.join(", "),
-                            known.join(", ")
+                            super::suggest::unknown_key(key, &known)
                         ));
                     };
                     *v = s.value.clone();

@@ -151,10 +151,7 @@ pub fn set_tpe_key(t: &mut TpeSettings, key: &str, value: &str) -> Result<()> {
         }
         "tpe.multivariate" => t.multivariate = num(key, value, "'true' or 'false'")?,
         _ => {
-            return Err(invalid!(
-                "unknown key '{key}' (TPE keys: {})",
-                TPE_KEYS.join(", ")
-            ));
+            return Err(invalid!("{}", super::suggest::unknown_key(key, &TPE_KEYS)));
         }
     }
     Ok(())
