@@ -89,7 +89,7 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
     #[command(
-        after_help = "Examples:\n  csnas bench --threads 1,0 --reps 10\n  csnas bench --loss pirl-nce --channels 32 --batch 512 --threads 1 --reps 3   # the paper's size"
+        after_help = "Examples:\n  csnas bench --threads 1,0 --reps 10\n  csnas bench --loss pirl-nce --channels 32 --batch 512 --threads 1 --reps 3"
     )]
     Bench(bench::BenchArgs),
 }

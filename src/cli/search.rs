@@ -88,7 +88,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub print_config: bool,
     /// The search log's directory (resumed if it holds this search already).
-    /// Required, except with --print-config.
+    /// Required, except with --print-config (no default).
     #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
     pub out: Option<PathBuf>,
     /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
