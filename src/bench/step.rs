@@ -36,13 +36,13 @@ use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
-use crate::rng::StreamPath;
-use crate::train::optim::Optimizer;
-use crate::train::pirl_nce::{
+use crate::ops::pirl_nce::{
     BANK_WEIGHT, MemoryBank, PIRL_FEATURE_DIM, PIRL_TEMPERATURE, draw_negatives,
     pirl_negative_count,
 };
-use crate::train::sgd::SgdConfig;
+use crate::ops::sgd::SgdConfig;
+use crate::rng::StreamPath;
+use crate::train::optim::Optimizer;
 
 /// NT-Xent temperature of the bench step (SimCLR's default).
 pub const BENCH_TEMPERATURE: f64 = 0.5;
