@@ -114,14 +114,17 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> Result<()> {
             args.fma_units
         ));
     }
-    let limit = Limit {
-        flops: bench::count_flops(&cfg)?,
-        peak: detect_peak(args.clock_ghz, Some(args.fma_units)),
-    };
     let mut reports = Vec::new();
     for &t in &args.threads {
         reports.push(bench::run_at_on(args.backend, &cfg, t, &reps)?);
     }
+    // Counted after the timed runs: the counting step's buffers, kept by the
+    // allocator once freed, would otherwise sit in the runs' resident memory
+    // (1.7 GiB at C=32, batch 512) and inflate their peak.
+    let limit = Limit {
+        flops: bench::count_flops(&cfg)?,
+        peak: detect_peak(args.clock_ghz, Some(args.fma_units)),
+    };
     let text = if args.json {
         json(&args, &cfg, &reports, &limit)
     } else {
