@@ -15,7 +15,7 @@
 //!    parameter in walk order (elements are independent, so the order of
 //!    parameters changes no bit).
 
-use super::sgd::{SgdConfig, clip_coefficient};
+use super::sgd::{SgdConfig, SgdState, clip_coefficient};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::model::Network;
@@ -41,6 +41,31 @@ impl<B: Backend> Optimizer<B> {
         Optimizer {
             momentum: Vec::new(),
         }
+    }
+
+    /// Momentum buffers from the host (as a saved run holds them: one per
+    /// parameter in walk order, `None` before the parameter's first step).
+    pub fn from_host(dev: &B, momentum: &[SgdState<B::Elem>]) -> Self {
+        let momentum = momentum
+            .iter()
+            .map(|s| {
+                s.momentum_buffer
+                    .as_ref()
+                    .map(|v| dev.upload1(&ndarray::Array1::from(v.clone())))
+            })
+            .collect();
+        Optimizer { momentum }
+    }
+
+    /// The momentum buffers on the host, one per parameter in walk order
+    /// (empty before the first step).
+    pub fn to_host(&self, dev: &B) -> Vec<SgdState<B::Elem>> {
+        self.momentum
+            .iter()
+            .map(|m| SgdState {
+                momentum_buffer: m.as_ref().map(|t| dev.download1(t).to_vec()),
+            })
+            .collect()
     }
 
     /// Checks `sgd` ([`SgdConfig::validate`]), clips (when `clip` is PyTorch's
