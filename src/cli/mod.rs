@@ -80,7 +80,7 @@ pub enum Command {
     Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
     #[command(
-        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype DARTS_V2 --checkpoint run.safetensors   # Ctrl-C, then add --resume run.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
+        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype DARTS_V2 --checkpoint run.safetensors\n  csnas train --genotype DARTS_V2 --resume run.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
     )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
