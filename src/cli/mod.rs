@@ -92,7 +92,9 @@ pub enum Command {
     )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
-    #[command(after_help = "Example:\n  csnas predict --model model.safetensors > logits.csv")]
+    #[command(
+        after_help = "Example:\n  csnas predict --model model.safetensors > logits.csv\n  csnas predict --model weights.safetensors --genotype DARTS_V2 --data folder:images > logits.csv"
+    )]
     Predict(predict::PredictArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
     #[command(after_help = "Example:\n  csnas verify --backend cuda")]
