@@ -40,6 +40,12 @@ pub struct AuditArgs {
     /// [default: the built-in digits].
     #[arg(long)]
     pub data: Option<String>,
+    /// Check the author's signature (DIR/SIGNATURE, from csnas sign) with
+    /// this public key: a .pub file or its 64 hex digits. A swapped,
+    /// truncated, grown or re-hashed log fails [default: none, no signature
+    /// check].
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<String>,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -62,11 +68,17 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<()> {
             Some(runner)
         }
     };
+    let key = args
+        .key
+        .as_deref()
+        .map(crate::ledger::sign::read_public_key)
+        .transpose()?;
     let options = AuditOptions {
         retrain: args.retrain,
         nonce: args.nonce.as_deref().unwrap_or(""),
         forged: &args.forged,
         runner: runner.as_ref().map(|r| r as &dyn TrialRunner),
+        key: key.as_ref(),
     };
     let mut lines = String::new();
     let result = with_threads(args.threads, || {

@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::checkpoint::{
-    check_metadata, load_checkpoint, read_network_metadata, shape_facts,
+    describe_network, fill_num_batches_tracked, load_checkpoint, shape_facts,
 };
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::ops::nt_xent::NT_XENT_TEMPERATURE;
@@ -57,13 +57,16 @@ pub struct LinearEvalArgs {
     /// Data source: digits, cifar10:PATH or folder:PATH.
     #[arg(long, default_value = "digits")]
     pub data: String,
-    /// A safetensors checkpoint (search or eval network) to evaluate as is
+    /// A safetensors checkpoint (search or eval network) to evaluate as is;
+    /// a PyTorch DARTS one without csnas metadata needs --genotype
     /// [default: none: train the --genotype encoder first].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["random_init", "genotype"])]
+    #[arg(long, value_name = "FILE", conflicts_with = "random_init")]
     pub model: Option<PathBuf>,
-    /// Genotype of the encoder to train: a built-in name or the DARTS text form.
-    #[arg(long, default_value = "DARTS_V2")]
-    pub genotype: String,
+    /// Genotype of the encoder to train (a built-in name or the DARTS text
+    /// form), or of a --model checkpoint without csnas metadata
+    /// [default: DARTS_V2].
+    #[arg(long, value_name = "NAME|TEXT")]
+    pub genotype: Option<String>,
     /// Evaluate the encoder at its random initialisation (no training): the baseline.
     #[arg(long)]
     pub random_init: bool,
@@ -124,6 +127,11 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 impl LinearEvalArgs {
+    /// `--genotype`, or its default `DARTS_V2`.
+    pub fn genotype_name(&self) -> &str {
+        self.genotype.as_deref().unwrap_or("DARTS_V2")
+    }
+
     /// Each size flag against its bound ([`crate::limits`]), before any data
     /// is read; each error names its flag.
     pub fn check_flags(&self) -> Result<()> {
@@ -231,15 +239,23 @@ fn encoder<B: Backend<Elem = f32>>(
     root: &StreamPath,
 ) -> Result<(Network<B>, String)> {
     if let Some(path) = &args.model {
-        return load_model(dev, path).map(|net| (net, format!("model {}", path.display())));
+        let genotype = (args.genotype.as_deref())
+            .map(Genotype::parse_or_builtin)
+            .transpose()?;
+        let side = data.height;
+        return load_model(dev, path, genotype.as_ref(), side)
+            .map(|net| (net, format!("model {}", path.display())));
     }
-    let genotype = Genotype::parse_or_builtin(&args.genotype)?;
+    let genotype = Genotype::parse_or_builtin(args.genotype_name())?;
     let spec = contrastive_spec(args, data)?;
     let root = root.child("contrastive");
     if args.random_init {
         let kind = NetworkKind::Search(spec.head);
         let net = Network::new(dev, &genotype, &spec.network, kind, &root.child("init"))?;
-        return Ok((net, format!("{} at random initialisation", args.genotype)));
+        return Ok((
+            net,
+            format!("{} at random initialisation", args.genotype_name()),
+        ));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
     let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
@@ -273,7 +289,7 @@ fn encoder<B: Backend<Elem = f32>>(
         .collect();
     let what = format!(
         "{} trained {} epochs ({:?}), epoch losses [{}]",
-        args.genotype,
+        args.genotype_name(),
         spec.epochs,
         args.objective,
         losses.join(", ")
@@ -333,17 +349,27 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
 }
 
 /// Rebuilds a checkpoint's network (the projection head's sizes from its
-/// `head.0.weight` and `head.2.weight` shapes) and loads its state.
-fn load_model<B: Backend<Elem = f32>>(dev: &B, path: &std::path::Path) -> Result<Network<B>> {
-    let (entries, meta) = load_checkpoint::<f32>(path)?;
-    let m = read_network_metadata(path, &meta)?;
-    check_metadata(path, &m, &entries)?;
+/// `head.0.weight` and `head.2.weight` shapes) and loads its state; a
+/// checkpoint without csnas metadata is a DARTS evaluation network of
+/// `genotype` taking `side`-pixel images ([`describe_network`]).
+fn load_model<B: Backend<Elem = f32>>(
+    dev: &B,
+    path: &std::path::Path,
+    genotype: Option<&Genotype>,
+    side: usize,
+) -> Result<Network<B>> {
+    let (mut entries, meta) = load_checkpoint::<f32>(path)?;
+    let m = describe_network(path, &meta, &entries, genotype, side)?;
     let kind = match shape_facts(path, &entries)?.head {
         Some(head) if m.kind == "search" => NetworkKind::Search(head),
         _ => NetworkKind::Eval,
     };
     let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))
         .map_err(|e| invalid!("{}: {e}", path.display()))?;
+    let expected: Vec<(String, Vec<usize>)> = (net.state_dict().into_iter())
+        .map(|e| (e.name, e.shape))
+        .collect();
+    fill_num_batches_tracked(&expected, &mut entries);
     net.load_state_dict(&entries)
         .map_err(|e| invalid!("{}: {e}", path.display()))?;
     Ok(net)

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod replay;
 pub mod search;
 pub mod show;
+pub mod sign;
 pub mod study;
 pub mod train;
 pub mod train_resume;
@@ -61,6 +62,11 @@ pub enum Command {
         after_help = "Example:\n  csnas audit runs/s0 --retrain 2\n  csnas audit runs/s0 --retrain 4 --nonce 2026-12-02-alice --forged 3"
     )]
     Audit(audit::AuditArgs),
+    /// Sign a log's head and trial count with an ed25519 key, or make a key pair.
+    #[command(
+        after_help = "Example:\n  csnas sign --new-key author.key\n  csnas sign runs/s0 --key author.key\n  csnas audit runs/s0 --key author.key.pub"
+    )]
+    Sign(sign::SignArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
     #[command(
         after_help = "Example:\n  csnas show runs/s0\n  csnas show runs/s0 --csv > trials.csv"
@@ -86,7 +92,9 @@ pub enum Command {
     )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
-    #[command(after_help = "Example:\n  csnas predict --model model.safetensors > logits.csv")]
+    #[command(
+        after_help = "Example:\n  csnas predict --model model.safetensors > logits.csv\n  csnas predict --model weights.safetensors --genotype DARTS_V2 --data folder:images > logits.csv"
+    )]
     Predict(predict::PredictArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
     #[command(after_help = "Example:\n  csnas verify --backend cuda")]
@@ -138,6 +146,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
+        Command::Sign(args) => sign::run(args, out),
         Command::Plot(args) => plot::run(args, out),
         Command::Study(args) => study::run(args, out),
         Command::LinearEval(args) => linear_eval::run(args, out),

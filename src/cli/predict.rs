@@ -4,7 +4,9 @@
 //! metadata) is useful beyond its accuracy line — its logits can be compared
 //! with another implementation's, bit for bit. The network is rebuilt from
 //! the checkpoint alone (genotype and settings from its metadata, see
-//! [`crate::model::checkpoint::metadata`]) and run in evaluation mode.
+//! [`crate::model::checkpoint::metadata`]), or, for a PyTorch DARTS state
+//! dict without metadata, from `--genotype` and the tensor shapes
+//! ([`crate::model::checkpoint::foreign`]), and run in evaluation mode.
 //!
 //! Output, on stdout: a header `index,label,logit_0,…,logit_{K-1}`, then one
 //! row per image, `index` being the image's position in its data set (the test
@@ -25,11 +27,14 @@ use crate::error::Result;
 use crate::invalid;
 use crate::model::StateEntry;
 use crate::model::checkpoint::{
-    NetworkMetadata, check_metadata, load_checkpoint, match_state, read_network_metadata,
+    NetworkMetadata, describe_network, fill_num_batches_tracked, load_checkpoint, match_state,
 };
 use crate::model::{Network, NetworkKind};
 use crate::rng::StreamPath;
 use crate::train::supervised::for_each_logits;
+
+/// The input size of a checkpoint without metadata: DARTS' CIFAR networks.
+const DARTS_IMAGE_SIZE: usize = 32;
 
 /// Which part of the data to predict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -45,6 +50,13 @@ pub struct PredictArgs {
     /// A checkpoint written by `csnas train --out` (network `eval`).
     #[arg(long, value_name = "FILE.safetensors")]
     pub model: PathBuf,
+    /// The genotype of a checkpoint without csnas metadata (a PyTorch DARTS
+    /// state dict): a built-in name or the DARTS text form; channels, layers,
+    /// classes and the auxiliary head come from the tensor shapes, the input
+    /// size is 32 (DARTS' CIFAR networks) [default: none: the checkpoint's
+    /// metadata].
+    #[arg(long, value_name = "NAME|TEXT")]
+    pub genotype: Option<String>,
     /// Data: `digits`, `cifar10:PATH` or `folder:PATH`.
     #[arg(long, value_name = "SPEC", default_value = "digits")]
     pub data: String,
@@ -68,8 +80,16 @@ pub fn run(args: PredictArgs, out: &mut dyn Write) -> Result<()> {
     crate::limits::BATCH_SIZE.check("--batch-size", args.batch_size)?;
     let spec: DataSpec = args.data.parse()?;
     let (entries, meta) = load_checkpoint::<f32>(&args.model)?;
-    let desc = read_network_metadata(&args.model, &meta)?;
-    check_metadata(&args.model, &desc, &entries)?;
+    let genotype = (args.genotype.as_deref())
+        .map(crate::genotype::Genotype::parse_or_builtin)
+        .transpose()?;
+    let desc = describe_network(
+        &args.model,
+        &meta,
+        &entries,
+        genotype.as_ref(),
+        DARTS_IMAGE_SIZE,
+    )?;
     if desc.kind != "eval" {
         return Err(invalid!(
             "{}: holds a '{}' network; predict needs an evaluation network",
@@ -130,6 +150,8 @@ impl OnBackend for PredictJob<'_> {
             .into_iter()
             .map(|e| (e.name, e.shape))
             .collect();
+        let mut entries = entries;
+        fill_num_batches_tracked(&expected, &mut entries);
         net.load_state_dict(&match_state(&args.model, &expected, entries)?)?;
 
         let data = load_split(&spec, seed)?;

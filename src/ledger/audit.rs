@@ -40,6 +40,8 @@ pub struct AuditReport {
     /// The chance that a log with `m` forged trials passes this audit, for
     /// each `m` asked (by default 1 and 10% of the trials).
     pub chances: Vec<PassChance>,
+    /// The public key whose signature over the head was checked (hex).
+    pub signed_by: Option<String>,
 }
 
 /// How `audit` retrains: how many trials, keyed by which nonce, which
@@ -56,6 +58,9 @@ pub struct AuditOptions<'a> {
     pub forged: &'a [usize],
     /// The trial runner, needed when `retrain > 0`.
     pub runner: Option<&'a dyn TrialRunner>,
+    /// The author's public key (`--key`): `DIR/SIGNATURE` must sign exactly
+    /// this log's head and trial count ([`super::sign::check`]).
+    pub key: Option<&'a ed25519_dalek::VerifyingKey>,
 }
 
 /// Audits the log in `dir`, retraining `retrain` trials picked from the head
@@ -97,6 +102,18 @@ pub fn audit_with(
         summary.trials,
         summary.head.to_hex()
     ));
+    let signed_by = match options.key {
+        Some(key) => {
+            let file = super::sign::check(dir, &summary, key)?;
+            let key = super::sign::hex(&file.public_key);
+            say(format!(
+                "signature: head and trial count ({}) signed by key {key}",
+                file.trials
+            ));
+            Some(key)
+        }
+        None => None,
+    };
     let (config_hash, record, trials) = read_log(&ledger)?;
     let config = SearchConfig::from_record(&record).map_err(|e| {
         Error::CheckFailed(format!("record {} (config): {e}", config_hash.to_hex()))
@@ -205,6 +222,7 @@ pub fn audit_with(
         retrained: picked,
         nonce: options.nonce.to_string(),
         chances,
+        signed_by,
     })
 }
 

@@ -221,6 +221,7 @@ fn a_forged_weights_digest_passes_plain_audit_and_fails_when_the_pick_hits_it() 
             nonce,
             forged: &[1],
             runner: Some(&fake() as &dyn crate::search::runner::TrialRunner),
+            key: None,
         };
         audit_with(&dst.0, &options, &mut |_| {})
     };

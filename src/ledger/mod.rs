@@ -12,6 +12,7 @@
 //! - [`audit`]: check hashes, links, genotypes and proposals; retrain a few.
 //! - [`audit_pick`]: which trials `audit --retrain` picks (head and nonce),
 //!   and the chance that a forged log passes.
+//! - [`sign`]: an author's ed25519 signature over the head and trial count.
 //! - [`facts`]: the unhashed facts beside each record; trials' wall times.
 
 pub mod audit;
@@ -19,6 +20,7 @@ pub mod audit_pick;
 pub mod facts;
 pub mod record;
 pub mod replay;
+pub mod sign;
 pub mod store;
 
 pub use audit::{AuditOptions, AuditReport, audit, audit_with};

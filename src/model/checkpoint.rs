@@ -14,6 +14,7 @@
 //! aligned to its element size), then the data. Files are written atomically
 //! (temporary file in the same folder, fsync, rename, fsync of the folder).
 
+pub mod foreign;
 pub mod metadata;
 pub mod shapes;
 #[cfg(test)]
@@ -31,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::invalid;
 use crate::real::Real;
 
+pub use foreign::{describe_network, fill_num_batches_tracked, has_network_metadata};
 pub use metadata::{
     NETWORK_KINDS, NetworkMetadata, network_metadata, read_config, read_network_metadata,
 };
