@@ -39,7 +39,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME|TEXT")]
     pub genotype: String,
     /// Data: `digits` (20% held out by a seeded split), `cifar10:PATH` (its test
-    /// batch is the test set) or `folder:PATH` (20% held out).
+    /// batch is the test set) or `folder:PATH` (PNG/JPEG, one sub-folder per
+    /// class, 20% held out; `folder:PATH?resize=N` resamples to N×N).
     #[arg(long, value_name = "SPEC", default_value = "digits")]
     pub data: String,
     /// Settings to start from: `darts` (the DARTS CIFAR-10 protocol) or `digits`;
