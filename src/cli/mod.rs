@@ -20,6 +20,7 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod train_json;
 pub mod train_resume;
 pub mod trial;
 pub mod verify;
