@@ -110,8 +110,11 @@ fn predict_csv_round_trips_the_logits_bit_for_bit_and_a_mismatched_checkpoint_ex
     let csv = String::from_utf8(out.stdout).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header[..3], ["index", "label", "logit_0"]);
-    assert_eq!(header.len(), 12);
+    assert_eq!(
+        header[..5],
+        ["index", "path", "label", "predicted", "logit_0"]
+    );
+    assert_eq!(header.len(), 14);
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 359, "20% of the 1,797 digits");
 
@@ -144,8 +147,10 @@ fn predict_csv_round_trips_the_logits_bit_for_bit_and_a_mismatched_checkpoint_ex
         7,
         &mut |i, logits| {
             let row = &rows[k];
-            assert_eq!(row[1], ds.labels[i].to_string());
-            for (text, v) in row[2..].iter().zip(logits) {
+            assert_eq!(row[1], "", "digits have no files");
+            assert_eq!(row[2], ds.labels[i].to_string());
+            assert_eq!(row[3], csnas::train::supervised::argmax(logits).to_string());
+            for (text, v) in row[4..].iter().zip(logits) {
                 assert_eq!(
                     text.parse::<f32>().unwrap().to_bits(),
                     v.to_bits(),

@@ -251,3 +251,37 @@ fn an_interrupted_search_stops_after_the_trial_and_resumes_to_the_same_head() {
         .unwrap();
     assert_eq!(head(&resumed), expected, "Ctrl-C and the same command");
 }
+
+#[test]
+fn train_json_is_one_object_with_the_text_runs_facts() {
+    let plain = one_epoch("DARTS_V2", &[]).output().unwrap();
+    let digest = weights(&plain);
+    let out = one_epoch("DARTS_V2", &["--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["schema"], "csnas-train-v1");
+    let json_digest = v["weights_digest"].as_str().unwrap();
+    assert_eq!(format!("weights: {json_digest}"), digest);
+    let epochs = v["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 1);
+    assert_eq!(epochs[0]["epoch"], 1);
+    assert_eq!(v["final_train_loss"], epochs[0]["train_loss"]);
+    assert_eq!(v["test_accuracy"], epochs[0]["test_accuracy"]);
+    // The text run's lines carry the same numbers.
+    let lines = text(&plain.stdout);
+    let loss = epochs[0]["train_loss"].as_f64().unwrap() as f32;
+    assert!(
+        lines.contains(&format!("epoch 1/1: loss {loss} ")),
+        "{lines}"
+    );
+    let accuracy = 100.0 * v["test_accuracy"].as_f64().unwrap();
+    let line = format!("test accuracy: {accuracy:.2}%");
+    assert!(lines.contains(&line), "{lines}");
+    assert_eq!(v["settings"]["epochs"], "1");
+    assert_eq!(v["settings"]["network.channels"], "4");
+    assert_eq!(v["resumed_from_epoch"], serde_json::Value::Null);
+    assert!(v["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["data"], "digits");
+}

@@ -21,6 +21,7 @@ pub mod show;
 pub mod sign;
 pub mod study;
 pub mod train;
+pub mod train_json;
 pub mod train_resume;
 pub mod trial;
 pub mod verify;

@@ -8,11 +8,20 @@
 //! dict without metadata, from `--genotype` and the tensor shapes
 //! ([`crate::model::checkpoint::foreign`]), and run in evaluation mode.
 //!
-//! Output, on stdout: a header `index,label,logit_0,…,logit_{K-1}`, then one
-//! row per image, `index` being the image's position in its data set (the test
-//! batch for `cifar10:`). Logits are printed with Rust's `{}` Display for f32,
-//! which writes the shortest decimal that parses back to the same f32, so the
-//! CSV round-trips exactly (`"…".parse::<f32>()` gives the same bits).
+//! Before anything runs, the network must fit the data: its classes must be
+//! the data's, its input size and channels the images' (no silent resize;
+//! `folder:PATH?resize=N` resizes a folder's images). A mismatch is one line
+//! naming the checkpoint file and the data.
+//!
+//! Output, on stdout: a header `index,path,label,predicted,logit_0,…,
+//! logit_{K-1}`, then one row per image (README, "Export formats"): `index`
+//! is the image's position in its data set (the test batch for `cifar10:`),
+//! `path` the image's file for `folder:` data (empty otherwise; quoted as CSV
+//! wants when it holds a comma, a quote or a line break), `label` its class,
+//! `predicted` the first class with the largest logit. Logits are printed
+//! with Rust's `{}` Display for f32, which writes the shortest decimal that
+//! parses back to the same f32, so the CSV round-trips exactly
+//! (`"…".parse::<f32>()` gives the same bits).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,7 +40,7 @@ use crate::model::checkpoint::{
 };
 use crate::model::{Network, NetworkKind};
 use crate::rng::StreamPath;
-use crate::train::supervised::for_each_logits;
+use crate::train::supervised::{argmax, for_each_logits};
 
 /// The input size of a checkpoint without metadata: DARTS' CIFAR networks.
 const DARTS_IMAGE_SIZE: usize = 32;
@@ -57,7 +66,8 @@ pub struct PredictArgs {
     /// metadata].
     #[arg(long, value_name = "NAME|TEXT")]
     pub genotype: Option<String>,
-    /// Data: `digits`, `cifar10:PATH` or `folder:PATH`.
+    /// Data: `digits`, `cifar10:PATH` or `folder:PATH` (PNG/JPEG, one
+    /// sub-folder per class; `folder:PATH?resize=N` resamples to N×N).
     #[arg(long, value_name = "SPEC", default_value = "digits")]
     pub data: String,
     /// The part of the data: the held-out test part (the seeded split of
@@ -161,19 +171,16 @@ impl OnBackend for PredictJob<'_> {
             SplitPart::All => (&data.loaded.train, (0..data.loaded.train.len()).collect()),
         };
         let cfg = &desc.config;
-        if ds.channels != cfg.in_channels {
-            return Err(invalid!(
-                "{}: the network takes {}-channel images, {spec} has {}",
-                args.model.display(),
-                cfg.in_channels,
-                ds.channels
-            ));
-        }
+        check_fits(&args.model, cfg, &spec, ds)?;
+        let paths = match &spec {
+            DataSpec::Folder { dir, .. } => Some(crate::data::folder::list(dir)?.files),
+            _ => None,
+        };
         let augment = AugmentConfig {
             normalize: normalization(&spec),
             ..AugmentConfig::none(cfg.image_size)
         };
-        let mut csv = String::from("index,label");
+        let mut csv = String::from("index,path,label,predicted");
         for k in 0..cfg.classes {
             csv.push_str(&format!(",logit_{k}"));
         }
@@ -185,7 +192,10 @@ impl OnBackend for PredictJob<'_> {
             &augment,
             args.batch_size,
             &mut |i, row| {
-                csv.push_str(&format!("{i},{}", ds.labels[i]));
+                let path = paths
+                    .as_ref()
+                    .map_or(String::new(), |p| csv_field(&p[i].0.display().to_string()));
+                csv.push_str(&format!("{i},{path},{},{}", ds.labels[i], argmax(row)));
                 for v in row {
                     csv.push_str(&format!(",{v}"));
                 }
@@ -193,5 +203,57 @@ impl OnBackend for PredictJob<'_> {
             },
         )?;
         Ok(csv)
+    }
+}
+
+/// Refuses a network that does not fit the data: other classes, channels or
+/// input size (one line naming the checkpoint and the data).
+fn check_fits(
+    model: &std::path::Path,
+    cfg: &crate::model::NetworkConfig,
+    spec: &DataSpec,
+    ds: &crate::data::Dataset,
+) -> Result<()> {
+    let model = model.display();
+    if ds.classes != cfg.classes {
+        return Err(invalid!(
+            "{model}: the network predicts {} classes, {spec} has {}",
+            cfg.classes,
+            ds.classes
+        ));
+    }
+    if ds.channels != cfg.in_channels {
+        return Err(invalid!(
+            "{model}: the network takes {}-channel images, {spec} has {}",
+            cfg.in_channels,
+            ds.channels
+        ));
+    }
+    if (ds.height, ds.width) != (cfg.image_size, cfg.image_size) {
+        let hint = match spec {
+            DataSpec::Folder { dir, .. } => format!(
+                " (folder:{}?resize={} resizes them)",
+                dir.display(),
+                cfg.image_size
+            ),
+            _ => String::new(),
+        };
+        return Err(invalid!(
+            "{model}: the network takes {s}×{s} images, {spec} has {}×{}{hint}",
+            ds.width,
+            ds.height,
+            s = cfg.image_size
+        ));
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line
+/// break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
     }
 }

@@ -28,7 +28,8 @@ use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 /// Arguments of `csnas search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Data source: `digits` (built in), `cifar10:PATH` or `folder:PATH`.
+    /// Data source: `digits` (built in), `cifar10:PATH` or `folder:PATH` (PNG/JPEG,
+    /// one sub-folder per class; `folder:PATH?resize=N` resamples to N×N).
     #[arg(long, default_value = "digits")]
     pub data: String,
     /// Settings preset: `default` (small, digits), `csnas-cifar10` (what the authors'
@@ -102,7 +103,7 @@ pub(crate) fn data_kind(spec: &DataSpec) -> &'static str {
     match spec {
         DataSpec::Digits => "digits",
         DataSpec::Cifar10(_) => "cifar10",
-        DataSpec::Folder(_) => "folder",
+        DataSpec::Folder { .. } => "folder",
     }
 }
 

@@ -39,7 +39,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME|TEXT")]
     pub genotype: String,
     /// Data: `digits` (20% held out by a seeded split), `cifar10:PATH` (its test
-    /// batch is the test set) or `folder:PATH` (20% held out).
+    /// batch is the test set) or `folder:PATH` (PNG/JPEG, one sub-folder per
+    /// class, 20% held out; `folder:PATH?resize=N` resamples to N×N).
     #[arg(long, value_name = "SPEC", default_value = "digits")]
     pub data: String,
     /// Settings to start from: `darts` (the DARTS CIFAR-10 protocol) or `digits`;
@@ -94,6 +95,10 @@ pub struct TrainArgs {
     /// one never stopped [default: start from the initial weights].
     #[arg(long, value_name = "FILE.safetensors")]
     pub resume: Option<PathBuf>,
+    /// Print the run's summary as one JSON object on stdout instead of the
+    /// text lines (schema in README, "Export formats") [default: text].
+    #[arg(long)]
+    pub json: bool,
     /// No progress bar, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
@@ -338,6 +343,14 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     if !args.quiet {
         eprint!("{}", settings_text(&cfg, args.seed));
     }
+    let started = std::time::Instant::now();
+    let (json_out, mut text_sink) = (out, std::io::sink());
+    // With --json the text lines go nowhere; the summary comes at the end.
+    let out: &mut dyn Write = if args.json {
+        &mut text_sink
+    } else {
+        &mut *json_out
+    };
     super::write_out(
         out,
         &format!(
@@ -357,7 +370,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     let resumable = Resumable::new(args.checkpoint.as_deref(), args.resume.as_deref(), id);
     resumable.on_interrupt();
     let (tx, rx) = mpsc::channel::<String>();
-    std::thread::scope(|scope| {
+    let outcome = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             crate::parallel::with_threads(args.threads, || {
                 train_and_save(&args, &genotype, &spec, &cfg, &data, &resumable, tx)
@@ -373,7 +386,24 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             .join()
             .map_err(|_| Error::invalid("training thread panicked"))?;
         written.and(trained)
-    })
+    })?;
+    if !args.json {
+        return Ok(());
+    }
+    let facts = super::train_json::RunFacts {
+        genotype: &genotype,
+        data: spec.to_string(),
+        data_digest: resumable.id.data_digest.clone(),
+        train_images: data.train_idx.len(),
+        test_images: data.test_idx.len(),
+        seed: args.seed,
+        settings: &settings,
+        resumed_from_epoch: resumable.resumed_from.get().copied(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        checkpoint: resumable.checkpoint.as_deref(),
+        out: args.out.as_deref(),
+    };
+    super::write_out(json_out, &super::train_json::summary(&facts, &outcome))
 }
 
 /// Trains (progress bar per epoch on stderr, one line per epoch sent to `lines`)
@@ -386,7 +416,7 @@ fn train_and_save(
     data: &SplitData,
     resumable: &Resumable<'_>,
     lines: mpsc::Sender<String>,
-) -> Result<()> {
+) -> Result<SupervisedOutcome> {
     let epochs = cfg.epochs;
     let mut bar: Option<indicatif::ProgressBar> = None;
     let mut on_event = |event: Event<'_>| match event {
@@ -441,7 +471,7 @@ fn train_and_save(
         outcome.weights_digest.to_hex(),
         100.0 * outcome.test_accuracy
     ));
-    Ok(())
+    Ok(outcome)
 }
 
 /// [`train_supervised_from`] on the opened backend (from the `--resume`

@@ -49,6 +49,8 @@ pub struct Resumable<'a> {
     pub id: RunIdentity<'a>,
     /// The command that resumes this run from `checkpoint`.
     pub command: String,
+    /// Epochs the `--resume` file had done, once it is read.
+    pub resumed_from: std::sync::OnceLock<usize>,
 }
 
 impl<'a> Resumable<'a> {
@@ -63,6 +65,7 @@ impl<'a> Resumable<'a> {
             resume: resume.map(Path::to_path_buf),
             id,
             command,
+            resumed_from: std::sync::OnceLock::new(),
         }
     }
 
@@ -94,6 +97,7 @@ impl<'a> Resumable<'a> {
             return Ok(None);
         };
         let state = load_state(dev, file, cfg, &self.id, root)?;
+        let _ = self.resumed_from.set(state.epoch);
         let _ = lines.send(format!(
             "resumed from {} after epoch {}/{}\n",
             file.display(),

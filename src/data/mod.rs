@@ -8,6 +8,7 @@
 pub mod augment;
 pub mod batch;
 pub mod cifar10;
+pub mod decode;
 mod digits;
 pub mod folder;
 pub mod resample;
@@ -90,6 +91,17 @@ pub fn load(spec: &DataSpec) -> Result<Loaded> {
             test: None,
         }),
         DataSpec::Cifar10(dir) => cifar10::load_dir(dir),
-        DataSpec::Folder(dir) => folder::load_dir(dir, folder::DEFAULT_SIZE),
+        DataSpec::Folder { dir, resize } => {
+            let (loaded, listing) = folder::load_dir(dir, *resize)?;
+            if let Some(first) = listing.skipped.first() {
+                eprintln!(
+                    "{spec}: skipped {} hidden or non-image entries (as torchvision's \
+                     ImageFolder does), e.g. {}",
+                    listing.skipped.len(),
+                    first.strip_prefix(dir).unwrap_or(first).display()
+                );
+            }
+            Ok(loaded)
+        }
     }
 }

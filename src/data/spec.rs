@@ -1,4 +1,5 @@
-//! Parsing of data-source names: `digits`, `cifar10:PATH`, `folder:PATH`.
+//! Parsing of data-source names: `digits`, `cifar10:PATH`, `folder:PATH`
+//! and `folder:PATH?resize=N`.
 
 use crate::error::{Error, Result};
 use std::path::PathBuf;
@@ -11,8 +12,9 @@ pub enum DataSpec {
     Digits,
     /// A directory with the CIFAR-10 binary batches.
     Cifar10(PathBuf),
-    /// One sub-folder of PNG images per class.
-    Folder(PathBuf),
+    /// One sub-folder of PNG or JPEG images per class; `resize`: every image
+    /// resampled to N×N (`folder:PATH?resize=N`), else all must have one size.
+    Folder { dir: PathBuf, resize: Option<usize> },
 }
 
 impl FromStr for DataSpec {
@@ -33,10 +35,27 @@ impl FromStr for DataSpec {
         } else if let Some(rest) = s.strip_prefix("cifar10:") {
             Ok(DataSpec::Cifar10(path(rest, "cifar10")?))
         } else if let Some(rest) = s.strip_prefix("folder:") {
-            Ok(DataSpec::Folder(path(rest, "folder")?))
+            let (dir, resize) = match rest.rsplit_once("?resize=") {
+                Some((dir, n)) => {
+                    let n: usize = n.parse().map_err(|_| {
+                        Error::invalid(format!(
+                            "data spec '{s}': resize={n} is not a whole number (e.g. \
+                             folder:{dir}?resize=32)"
+                        ))
+                    })?;
+                    crate::limits::IMAGE_SIZE.check(&format!("data spec '{s}': resize"), n)?;
+                    (dir, Some(n))
+                }
+                None => (rest, None),
+            };
+            Ok(DataSpec::Folder {
+                dir: path(dir, "folder")?,
+                resize,
+            })
         } else {
             Err(Error::invalid(format!(
-                "unknown data spec '{s}': expected 'digits', 'cifar10:PATH' or 'folder:PATH'"
+                "unknown data spec '{s}': expected 'digits', 'cifar10:PATH', 'folder:PATH' or \
+                 'folder:PATH?resize=N'"
             )))
         }
     }
@@ -47,7 +66,13 @@ impl std::fmt::Display for DataSpec {
         match self {
             DataSpec::Digits => f.write_str("digits"),
             DataSpec::Cifar10(p) => write!(f, "cifar10:{}", p.display()),
-            DataSpec::Folder(p) => write!(f, "folder:{}", p.display()),
+            DataSpec::Folder { dir, resize } => {
+                write!(f, "folder:{}", dir.display())?;
+                match resize {
+                    Some(n) => write!(f, "?resize={n}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -58,7 +83,12 @@ mod tests {
 
     #[test]
     fn parses_the_three_forms_and_prints_them_back() {
-        for s in ["digits", "cifar10:/data/c10", "folder:imgs"] {
+        for s in [
+            "digits",
+            "cifar10:/data/c10",
+            "folder:imgs",
+            "folder:imgs?resize=32",
+        ] {
             assert_eq!(s.parse::<DataSpec>().unwrap().to_string(), s);
         }
     }
@@ -69,5 +99,9 @@ mod tests {
         assert!(e.contains("'mnist'") && e.contains("cifar10:PATH"), "{e}");
         let e = "cifar10:".parse::<DataSpec>().unwrap_err().to_string();
         assert!(e.contains("needs a path"), "{e}");
+        let e = "folder:x?resize=big".parse::<DataSpec>().unwrap_err();
+        assert!(e.to_string().contains("resize=big"), "{e}");
+        let e = "folder:x?resize=0".parse::<DataSpec>().unwrap_err();
+        assert!(e.to_string().contains("resize"), "{e}");
     }
 }
