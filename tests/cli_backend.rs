@@ -2,18 +2,10 @@
 //! error naming the flag, and `cuda` on a build or machine without a usable
 //! CUDA training backend is a clear exit-2 error, never a panic.
 
+mod common;
+use common::{csnas, stderr};
+
 use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn tmp(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("csnas-cli-backend-{}-{name}", std::process::id()));

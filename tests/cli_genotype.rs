@@ -1,17 +1,9 @@
 //! `csnas genotype` run as a process: exit codes, one-line errors, and output.
 
+mod common;
+use common::{csnas, stderr};
+
 use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {

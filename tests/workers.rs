@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{TempDir, csnas};
 
 /// 6 trials in batches of 4 (the second batch is short).
 fn search_args(dir: &TempDir, workers: &str) -> Vec<String> {
@@ -35,13 +35,6 @@ fn search_args(dir: &TempDir, workers: &str) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect()
-}
-
-fn csnas(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
 }
 
 /// Runs the search to the end; its `head:` line.

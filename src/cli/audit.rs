@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::replay::runner_for;
+use crate::search::open::runner_for;
 use super::write_out;
 use crate::error::Result;
 use crate::ledger::audit;

@@ -91,18 +91,8 @@ pub struct LinearEvalArgs {
     /// Test part of a source without its own test set.
     #[arg(long, default_value_t = 0.25)]
     pub test_fraction: f64,
-    /// Master seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Worker threads (0 = all cores); results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Where to compute: cpu (the reference), cuda or cuda:N.
-    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
-    pub backend: crate::backend::BackendKind,
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 /// Runs `csnas linear-eval`.
@@ -114,12 +104,12 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
     {
         return Err(invalid!("--model {}: no such file", path.display()));
     }
-    let threads = args.threads;
+    let threads = args.common.threads;
     let job = EvalJob {
         args: &args,
         spec: &spec,
     };
-    let text = with_threads(threads, || args.backend.run(job))??;
+    let text = with_threads(threads, || args.common.backend.run(job))??;
     write_out(out, &text)
 }
 
@@ -178,7 +168,7 @@ fn evaluate<B: Backend<Elem = f32>>(
 ) -> Result<String> {
     let start = Instant::now();
     let loaded = load(spec)?;
-    let root = StreamPath::root(args.seed);
+    let root = StreamPath::root(args.common.seed);
     let train_ds = &loaded.train;
     let (train_idx, test_ds, test_idx) = match &loaded.test {
         Some(test) => (
@@ -197,7 +187,7 @@ fn evaluate<B: Backend<Elem = f32>>(
         epochs: args.linear_epochs,
         ..LinearConfig::default()
     };
-    let pb = bar(cfg.epochs as u64, "linear", args.quiet);
+    let pb = bar(cfg.epochs as u64, "linear", args.common.quiet);
     let report = linear_eval(
         &mut net,
         (train_ds, &train_idx),
@@ -231,7 +221,7 @@ fn encoder<B: Backend<Elem = f32>>(
     root: &StreamPath,
 ) -> Result<(Network<B>, String)> {
     if let Some(path) = &args.model {
-        return load_model(dev, path).map(|net| (net, format!("model {}", path.display())));
+        return load_network(dev, path).map(|(net, _, _)| (net, format!("model {}", path.display())));
     }
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
     let spec = contrastive_spec(args, data)?;
@@ -242,7 +232,7 @@ fn encoder<B: Backend<Elem = f32>>(
         return Ok((net, format!("{} at random initialisation", args.genotype)));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
-    let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
+    let pb = bar((spec.epochs * batches) as u64, "contrastive", args.common.quiet);
     let (net, outcome) = train_network(
         dev,
         &genotype,
@@ -292,13 +282,7 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
         ));
     }
     let size = data.height;
-    // Small grey images (digits): crops and contrast changes, no flips (a
-    // mirrored digit is another symbol); colour images: SimCLR's pipeline.
-    let augment = if data.channels == 1 {
-        AugmentConfig::grey_contrastive(size, 0.3)
-    } else {
-        AugmentConfig::simclr(size)
-    };
+    let augment = policy::contrastive(data.channels, size, policy::LINEAR_EVAL_GREY_SCALE_MIN);
     let objective = match args.objective {
         ObjectiveArg::NtXent => Objective::NtXent {
             temperature: NT_XENT_TEMPERATURE,
@@ -330,21 +314,4 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
         augment,
         grad_clip: Some(5.0),
     })
-}
-
-/// Rebuilds a checkpoint's network (the projection head's sizes from its
-/// `head.0.weight` and `head.2.weight` shapes) and loads its state.
-fn load_model<B: Backend<Elem = f32>>(dev: &B, path: &std::path::Path) -> Result<Network<B>> {
-    let (entries, meta) = load_checkpoint::<f32>(path)?;
-    let m = read_network_metadata(path, &meta)?;
-    check_metadata(path, &m, &entries)?;
-    let kind = match shape_facts(path, &entries)?.head {
-        Some(head) if m.kind == "search" => NetworkKind::Search(head),
-        _ => NetworkKind::Eval,
-    };
-    let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))
-        .map_err(|e| invalid!("{}: {e}", path.display()))?;
-    net.load_state_dict(&entries)
-        .map_err(|e| invalid!("{}: {e}", path.display()))?;
-    Ok(net)
 }

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod flags;
 pub mod genotype;
 pub mod linear_eval;
 pub mod plot;

@@ -1,6 +1,6 @@
 //! `csnas train`: supervised training of a genotype's evaluation network with
-//! labels (DESIGN §2 "Final evaluation"), and the data split that `csnas
-//! predict` shares with it.
+//! labels (DESIGN §2 "Final evaluation"); its data split (shared with
+//! `csnas predict` and the study) is [`crate::data::split`].
 //!
 //! Why here: after a search, the winning genotype is trained and scored with
 //! labels; this command turns flags into a [`SupervisedConfig`] (a preset, then
@@ -15,9 +15,7 @@ use std::sync::mpsc;
 use clap::Args;
 
 use crate::backend::{Backend, OnBackend};
-use crate::data::augment::Normalize;
-use crate::data::batch::{Portion, split};
-use crate::data::{self, DataSpec, Dataset, Loaded};
+use crate::data::{DataSpec, Dataset};
 use crate::error::{Error, Result};
 use crate::genotype::Genotype;
 use crate::invalid;
@@ -27,9 +25,8 @@ use crate::model::{NetworkConfig, NetworkKind, StateEntry};
 use crate::rng::StreamPath;
 use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised};
 
-/// Fraction of a data set without an official test part (digits, folders)
-/// held out for testing.
-pub const TEST_FRACTION: f64 = 0.2;
+pub use crate::data::policy::normalization;
+pub use crate::data::split::{SplitData, TEST_FRACTION, load_split};
 
 /// Arguments of `csnas train`.
 #[derive(Debug, Args)]
@@ -93,47 +90,6 @@ pub struct TrainArgs {
     /// without training.
     #[arg(long)]
     pub print_config: bool,
-}
-
-/// A data source with its train and test indices.
-pub struct SplitData {
-    pub loaded: Loaded,
-    pub train_idx: Vec<usize>,
-    /// Indices into [`SplitData::test`].
-    pub test_idx: Vec<usize>,
-}
-
-impl SplitData {
-    /// The data set the test indices refer to.
-    pub fn test(&self) -> &Dataset {
-        self.loaded.test.as_ref().unwrap_or(&self.loaded.train)
-    }
-}
-
-/// Loads `spec` and splits it: an official test part is used whole; otherwise
-/// [`TEST_FRACTION`] of the samples is held out by [`split`] with the stream
-/// `seed/split`.
-pub fn load_split(spec: &DataSpec, seed: u64) -> Result<SplitData> {
-    let loaded = data::load(spec)?;
-    let n = loaded.train.len();
-    let (train_idx, test_idx) = match &loaded.test {
-        Some(test) => ((0..n).collect(), (0..test.len()).collect()),
-        None => {
-            let mut stream = StreamPath::root(seed).child("split").stream();
-            split(n, Portion::Fraction(TEST_FRACTION), &mut stream)?
-        }
-    };
-    Ok(SplitData {
-        loaded,
-        train_idx,
-        test_idx,
-    })
-}
-
-/// The normalisation a data source is trained and evaluated with: the CIFAR-10
-/// statistics for `cifar10:`, none otherwise (pixels in [0, 1]).
-pub fn normalization(spec: &DataSpec) -> Option<Normalize> {
-    matches!(spec, DataSpec::Cifar10(_)).then(Normalize::cifar10)
 }
 
 impl TrainArgs {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::replay::runner_for_config;
+use crate::search::open::runner_for_config;
 use super::write_out;
 use crate::error::Result;
 use crate::parallel::with_threads;

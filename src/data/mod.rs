@@ -10,8 +10,10 @@ pub mod batch;
 pub mod cifar10;
 mod digits;
 pub mod folder;
+pub mod policy;
 pub mod resample;
 mod spec;
+pub mod split;
 
 pub use spec::DataSpec;
 

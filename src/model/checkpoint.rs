@@ -15,6 +15,7 @@
 //! (temporary file in the same folder, fsync, rename, fsync of the folder).
 
 pub mod metadata;
+pub mod rebuild;
 pub mod shapes;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,7 @@ use crate::real::Real;
 pub use metadata::{
     NETWORK_KINDS, NetworkMetadata, network_metadata, read_config, read_network_metadata,
 };
+pub use rebuild::load_network;
 pub use shapes::{ShapeFacts, check_metadata, shape_facts};
 
 /// A checkpoint's metadata: string keys and values, kept sorted.

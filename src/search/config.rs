@@ -130,7 +130,7 @@ impl SearchConfig {
                 epochs: 8,
                 batch_size: 64,
                 sgd: plain_sgd(0.05),
-                augment: AugmentConfig::grey_contrastive(size, 0.5),
+                augment: policy::contrastive(1, size, policy::SEARCH_GREY_SCALE_MIN),
                 grad_clip: None,
             },
             backend: "cpu-f32".into(),
