@@ -3,8 +3,6 @@
 mod common;
 use common::{csnas, stderr};
 
-use std::process::{Command, Output};
-
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {
     let out = csnas(args);
@@ -109,7 +107,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--channels"));
     assert_eq!(csnas(&["genotype", "frobnicate"]).status.code(), Some(2));
-    assert_eq!(csnas(&[]).status.code(), Some(2));
+    assert_eq!(csnas::<&str>(&[]).status.code(), Some(2));
     for args in [
         &["--help"][..],
         &["genotype", "--help"],

@@ -4,8 +4,6 @@
 mod common;
 use common::csnas;
 
-use std::process::{Command, Output};
-
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {
     let out = csnas(args);

@@ -4,7 +4,7 @@
 //! uninterrupted head.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;

@@ -6,8 +6,6 @@
 mod common;
 use common::csnas;
 
-use std::process::{Command, Output};
-
 fn temp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("csnas-cli-study-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);

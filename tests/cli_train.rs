@@ -6,7 +6,6 @@ mod common;
 use common::{csnas, stderr};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use csnas::data::augment::AugmentConfig;
 use csnas::data::{self, DataSpec};

@@ -7,7 +7,6 @@ mod common;
 use common::csnas;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use csnas::genotype::builtin;

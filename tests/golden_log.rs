@@ -10,7 +10,6 @@ mod common;
 use common::csnas;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -9,7 +9,7 @@
 //! instead of submitting it twice, and reaches the same head.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! reaches the same head, and no trial is trained twice.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -66,7 +66,7 @@ fn one_worker_and_two_worker_processes_give_the_same_head() {
     for t in 0..6 {
         assert_eq!(starts(&b.0.join("work"), t), 1, "trial {t}");
     }
-    let audit = csnas(&["audit".into(), b.arg().into()]);
+    let audit = csnas(&["audit", b.arg()]);
     assert_eq!(
         audit.status.code(),
         Some(0),
