@@ -5,8 +5,6 @@
 mod common;
 use common::{csnas, stderr};
 
-use std::process::{Command, Output};
-
 fn tmp(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("csnas-cli-backend-{}-{name}", std::process::id()));
     dir.to_string_lossy().into_owned()
@@ -24,6 +22,7 @@ fn every_computing_command_takes_backend_and_refuses_an_unknown_one() {
         vec!["predict", "--model", "m.safetensors"],
         vec!["bench"],
         vec!["verify"],
+        vec!["study", "--out", &log],
     ];
     for cmd in commands {
         let mut args = cmd.clone();
@@ -59,6 +58,16 @@ fn cuda_without_a_cuda_training_backend_is_a_clear_exit_2() {
             "--quiet",
         ],
         vec!["bench", "--reps", "1", "--warmup", "0"],
+        vec![
+            "study",
+            "--out",
+            &log,
+            "--genotypes",
+            "2",
+            "--seeds",
+            "1",
+            "--quiet",
+        ],
     ];
     for cmd in commands {
         let mut args = cmd.clone();

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::search::open::runner_for;
 use super::write_out;
 use crate::error::Result;
 use crate::ledger::audit;
 use crate::parallel::with_threads;
+use crate::search::open::runner_for;
 use crate::search::runner::TrialRunner;
 
 /// Arguments of `csnas audit`.

@@ -23,15 +23,13 @@ use clap::{Args, ValueEnum};
 use super::progress::bar;
 use super::write_out;
 use crate::backend::{Backend, OnBackend};
-use crate::data::augment::AugmentConfig;
 use crate::data::batch::{Portion, split};
+use crate::data::policy;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::model::checkpoint::{
-    check_metadata, load_checkpoint, read_network_metadata, shape_facts,
-};
+use crate::model::checkpoint::load_network;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::ops::nt_xent::NT_XENT_TEMPERATURE;
 use crate::ops::pirl_nce::PIRL_TEMPERATURE;
@@ -221,7 +219,8 @@ fn encoder<B: Backend<Elem = f32>>(
     root: &StreamPath,
 ) -> Result<(Network<B>, String)> {
     if let Some(path) = &args.model {
-        return load_network(dev, path).map(|(net, _, _)| (net, format!("model {}", path.display())));
+        return load_network(dev, path)
+            .map(|(net, _, _)| (net, format!("model {}", path.display())));
     }
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
     let spec = contrastive_spec(args, data)?;
@@ -232,7 +231,11 @@ fn encoder<B: Backend<Elem = f32>>(
         return Ok((net, format!("{} at random initialisation", args.genotype)));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
-    let pb = bar((spec.epochs * batches) as u64, "contrastive", args.common.quiet);
+    let pb = bar(
+        (spec.epochs * batches) as u64,
+        "contrastive",
+        args.common.quiet,
+    );
     let (net, outcome) = train_network(
         dev,
         &genotype,

@@ -130,7 +130,8 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         None => default_workers(config.batch, cores),
     };
     config.backend = args.common.backend.arithmetic()?;
-    if (workers > 1 || args.executor == "slurm") && args.common.backend != crate::backend::BackendKind::Cpu
+    if (workers > 1 || args.executor == "slurm")
+        && args.common.backend != crate::backend::BackendKind::Cpu
     {
         return Err(crate::invalid!(
             "--backend {} with worker processes (--workers {}, --executor {}): workers compute on the CPU reference only so far; use --workers 1",

@@ -11,8 +11,8 @@
 
 use super::space::{Encoding, SearchSpace};
 use super::tpe::TpeSettings;
-use crate::data::augment::AugmentConfig;
 use crate::data::batch::Portion;
+use crate::data::policy;
 use crate::error::Result;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Hash, SCHEMA_VERSION};

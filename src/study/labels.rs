@@ -11,7 +11,6 @@
 
 use crate::backend::{Backend, BackendKind, OnBackend};
 use crate::data::{Dataset, Loaded};
-use crate::data::batch::{Portion, split};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
