@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bench;
 pub mod flags;
 pub mod genotype;
+pub mod interrupt;
 pub mod linear_eval;
 pub mod plot;
 pub mod predict;
@@ -20,6 +21,7 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod train_resume;
 pub mod trial;
 pub mod verify;
 pub mod watch;
@@ -56,7 +58,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  csnas replay runs/s0")]
     Replay(replay::ReplayArgs),
     /// Check a log's hashes, links, genotypes and proposals; retrain a few trials.
-    #[command(after_help = "Example:\n  csnas audit runs/s0 --retrain 2")]
+    #[command(
+        after_help = "Example:\n  csnas audit runs/s0 --retrain 2\n  csnas audit runs/s0 --retrain 4 --nonce 2026-12-02-alice --forged 3"
+    )]
     Audit(audit::AuditArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
     #[command(
@@ -79,7 +83,7 @@ pub enum Command {
     Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
     #[command(
-        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
+        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype DARTS_V2 --checkpoint run.safetensors\n  csnas train --genotype DARTS_V2 --resume run.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
     )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
@@ -129,7 +133,7 @@ pub(crate) fn parse_backend(s: &str) -> std::result::Result<crate::backend::Back
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
-        Command::Search(args) => search::run(args, out),
+        Command::Search(args) => interrupt::explain(search::run(args, out)),
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
@@ -159,5 +163,11 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
 /// control characters (from a file's content) are escaped.
 fn eprintln_error(e: &Error) {
     let message = crate::limits::escape(&e.to_string().replace('\n', " "));
-    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+    // A Ctrl-C stop is not a failure: its line says what was kept.
+    let prefix = if matches!(e, Error::Interrupted(_)) {
+        ""
+    } else {
+        "error: "
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{prefix}{message}");
 }
