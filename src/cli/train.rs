@@ -71,12 +71,6 @@ pub struct TrainArgs {
     /// preset's: 0.2 darts, 0 digits].
     #[arg(long)]
     pub drop_path: Option<f64>,
-    /// Master seed of every random draw (split, init, order, augmentation, drop path).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Worker threads (0 = all cores); results are identical for any count.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
     /// Save the trained network as a safetensors checkpoint (PyTorch DARTS
     /// names) [default: not saved].
     #[arg(long, value_name = "FILE.safetensors")]
@@ -91,16 +85,12 @@ pub struct TrainArgs {
     /// one never stopped [default: start from the initial weights].
     #[arg(long, value_name = "FILE.safetensors")]
     pub resume: Option<PathBuf>,
-    /// No progress bar, no settings on stderr.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Where to compute: cpu (the reference), cuda or cuda:N.
-    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
-    pub backend: crate::backend::BackendKind,
     /// Print the settings (the preset with the flags applied) and exit
     /// without training.
     #[arg(long)]
     pub print_config: bool,
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 impl TrainArgs {
@@ -279,7 +269,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     args.check_flags()?;
     let spec: DataSpec = args.data.parse()?;
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
-    let data = load_split(&spec, args.seed)?;
+    let data = load_split(&spec, args.common.seed)?;
     let cfg = args.config(&spec, &data.loaded.train)?;
     limits::check_network(
         &cfg.network,
@@ -289,10 +279,10 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     )?;
     check_last_batch(cfg.batch_size, data.train_idx.len())?;
     if args.print_config {
-        return super::write_out(out, &settings_text(&cfg, args.seed));
+        return super::write_out(out, &settings_text(&cfg, args.common.seed));
     }
-    if !args.quiet {
-        eprint!("{}", settings_text(&cfg, args.seed));
+    if !args.common.quiet {
+        eprint!("{}", settings_text(&cfg, args.common.seed));
     }
     super::write_out(
         out,
@@ -304,7 +294,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             genotype.hash().to_hex()
         ),
     )?;
-    let settings = settings_text(&cfg, args.seed);
+    let settings = settings_text(&cfg, args.common.seed);
     let id = RunIdentity {
         settings: &settings,
         genotype: &genotype,
@@ -315,7 +305,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            crate::parallel::with_threads(args.threads, || {
+            crate::parallel::with_threads(args.common.threads, || {
                 train_and_save(&args, &genotype, &spec, &cfg, &data, &resumable, tx)
             })?
         });
@@ -356,7 +346,7 @@ fn train_and_save(
                 super::progress::bar(
                     batches as u64,
                     &format!("epoch {}/{epochs}", epoch + 1),
-                    args.quiet,
+                    args.common.quiet,
                 )
             });
             b.set_position(batch as u64 + 1);
@@ -376,8 +366,8 @@ fn train_and_save(
             ));
         }
     };
-    let root = StreamPath::root(args.seed);
-    let (state, outcome) = args.backend.run(TrainJob {
+    let root = StreamPath::root(args.common.seed);
+    let (state, outcome) = args.common.backend.run(TrainJob {
         genotype,
         cfg,
         data,
@@ -388,7 +378,7 @@ fn train_and_save(
     })?;
     if let Some(path) = &args.out {
         let mut meta = network_metadata(genotype, &cfg.network, "eval")?;
-        meta.insert("seed".into(), args.seed.to_string());
+        meta.insert("seed".into(), args.common.seed.to_string());
         meta.insert("data".into(), spec.to_string());
         save_checkpoint(path, &state, &meta)?;
     }
