@@ -2,18 +2,8 @@
 //! error naming the flag, and `cuda` on a build or machine without a usable
 //! CUDA training backend is a clear exit-2 error, never a panic.
 
-use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{csnas, stderr};
 
 fn tmp(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("csnas-cli-backend-{}-{name}", std::process::id()));
@@ -32,6 +22,7 @@ fn every_computing_command_takes_backend_and_refuses_an_unknown_one() {
         vec!["predict", "--model", "m.safetensors"],
         vec!["bench"],
         vec!["verify"],
+        vec!["study", "--out", &log],
     ];
     for cmd in commands {
         let mut args = cmd.clone();
@@ -67,6 +58,16 @@ fn cuda_without_a_cuda_training_backend_is_a_clear_exit_2() {
             "--quiet",
         ],
         vec!["bench", "--reps", "1", "--warmup", "0"],
+        vec![
+            "study",
+            "--out",
+            &log,
+            "--genotypes",
+            "2",
+            "--seeds",
+            "1",
+            "--quiet",
+        ],
     ];
     for cmd in commands {
         let mut args = cmd.clone();

@@ -1,17 +1,7 @@
 //! `csnas genotype` run as a process: exit codes, one-line errors, and output.
 
-use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{csnas, stderr};
 
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {
@@ -117,7 +107,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--channels"));
     assert_eq!(csnas(&["genotype", "frobnicate"]).status.code(), Some(2));
-    assert_eq!(csnas(&[]).status.code(), Some(2));
+    assert_eq!(csnas::<&str>(&[]).status.code(), Some(2));
     for args in [
         &["--help"][..],
         &["genotype", "--help"],

@@ -1,14 +1,8 @@
 //! `csnas linear-eval` run as a process: exit codes and one-line errors on
 //! bad input, and the report of a small run.
 
-use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
+mod common;
+use common::csnas;
 
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {

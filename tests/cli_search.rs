@@ -4,18 +4,11 @@
 //! uninterrupted head.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
+use common::{TempDir, csnas};
 
 /// A tiny search: 2 trials of the quick trial in `tests/small-trial.cfg`.
 const SEARCH: [&str; 9] = [

@@ -3,14 +3,8 @@
 //! files are written beside its log and whose head is the same at 1 and 2
 //! threads.
 
-use std::process::{Command, Output};
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
+mod common;
+use common::csnas;
 
 fn temp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("csnas-cli-study-{name}-{}", std::process::id()));

@@ -2,8 +2,10 @@
 //! errors for bad input, a checkpoint that does not fit its metadata, and the
 //! exact round trip of the logits CSV.
 
+mod common;
+use common::{csnas, stderr};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use csnas::data::augment::AugmentConfig;
 use csnas::data::{self, DataSpec};
@@ -13,17 +15,6 @@ use csnas::model::checkpoint::{
 use csnas::model::{Network, NetworkKind};
 use csnas::rng::StreamPath;
 use csnas::train::supervised::for_each_logits;
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Asserts exit code 2 and a single `error: ...` line on stderr; returns it.
 fn assert_bad_input(args: &[&str]) -> String {

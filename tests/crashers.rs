@@ -3,8 +3,10 @@
 //! or file to fix — no panic (101), no abort (134), no hang, no huge
 //! allocation, no Rust debug text and no raw control byte.
 
+mod common;
+use common::csnas;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use csnas::genotype::builtin;
@@ -13,13 +15,6 @@ use csnas::model::checkpoint::{network_metadata, save_checkpoint};
 use csnas::model::{Network, NetworkConfig, NetworkKind};
 use csnas::rng::StreamPath;
 use csnas::search::SearchConfig;
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
 
 /// Runs `args`, asserts exit 2 within `secs` seconds, one printable
 /// `error:` line with no debug text, containing each of `names`; returns it.

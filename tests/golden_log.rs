@@ -6,20 +6,15 @@
 //! `replay` recomputes every trial. A change that alters a trial's arithmetic
 //! or draws fails here first, and must say why and update both.
 
+mod common;
+use common::csnas;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/golden/search-default-seed0"
 );
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
 
 /// A copy of the golden log in a fresh temp dir (replay takes the writer's
 /// lock, which must not touch the checkout), removed on drop.

@@ -9,12 +9,12 @@
 //! instead of submitting it twice, and reaches the same head.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{TempDir, csnas};
 
 /// Whether a Slurm cluster is reachable; if not, says why these tests do nothing.
 fn slurm(test: &str) -> bool {
@@ -59,13 +59,6 @@ fn search_args(dir: &TempDir, executor: &[&str]) -> Vec<String> {
 }
 
 const SLURM: [&str; 4] = ["--executor", "slurm", "--retries", "2"];
-
-fn csnas(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
 
 /// Runs the search to the end; its `head:` line.
 fn head(dir: &TempDir, executor: &[&str]) -> String {

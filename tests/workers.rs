@@ -5,11 +5,11 @@
 //! reaches the same head, and no trial is trained twice.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{TempDir, csnas};
 
 /// 6 trials in batches of 4 (the second batch is short).
 fn search_args(dir: &TempDir, workers: &str) -> Vec<String> {
@@ -35,13 +35,6 @@ fn search_args(dir: &TempDir, workers: &str) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect()
-}
-
-fn csnas(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
 }
 
 /// Runs the search to the end; its `head:` line.
@@ -73,7 +66,7 @@ fn one_worker_and_two_worker_processes_give_the_same_head() {
     for t in 0..6 {
         assert_eq!(starts(&b.0.join("work"), t), 1, "trial {t}");
     }
-    let audit = csnas(&["audit".into(), b.arg().into()]);
+    let audit = csnas(&["audit", b.arg()]);
     assert_eq!(
         audit.status.code(),
         Some(0),

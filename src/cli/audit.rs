@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::replay::runner_for;
 use super::write_out;
 use crate::error::Result;
 use crate::ledger::{AuditOptions, audit_with};
 use crate::parallel::with_threads;
+use crate::search::open::runner_for;
 use crate::search::runner::TrialRunner;
 
 /// Arguments of `csnas audit`.

@@ -23,15 +23,13 @@ use clap::{Args, ValueEnum};
 use super::progress::bar;
 use super::write_out;
 use crate::backend::{Backend, OnBackend};
-use crate::data::augment::AugmentConfig;
 use crate::data::batch::{Portion, split};
+use crate::data::policy;
 use crate::data::{DataSpec, Dataset, load};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
-use crate::model::checkpoint::{
-    describe_network, fill_num_batches_tracked, load_checkpoint, shape_facts,
-};
+use crate::model::checkpoint::load_network;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
 use crate::ops::nt_xent::NT_XENT_TEMPERATURE;
 use crate::ops::pirl_nce::PIRL_TEMPERATURE;
@@ -94,18 +92,8 @@ pub struct LinearEvalArgs {
     /// Test part of a source without its own test set.
     #[arg(long, default_value_t = 0.25)]
     pub test_fraction: f64,
-    /// Master seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Worker threads (0 = all cores); results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Where to compute: cpu (the reference), cuda or cuda:N.
-    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
-    pub backend: crate::backend::BackendKind,
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 /// Runs `csnas linear-eval`.
@@ -117,12 +105,12 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
     {
         return Err(invalid!("--model {}: no such file", path.display()));
     }
-    let threads = args.threads;
+    let threads = args.common.threads;
     let job = EvalJob {
         args: &args,
         spec: &spec,
     };
-    let text = with_threads(threads, || args.backend.run(job))??;
+    let text = with_threads(threads, || args.common.backend.run(job))??;
     write_out(out, &text)
 }
 
@@ -186,7 +174,7 @@ fn evaluate<B: Backend<Elem = f32>>(
 ) -> Result<String> {
     let start = Instant::now();
     let loaded = load(spec)?;
-    let root = StreamPath::root(args.seed);
+    let root = StreamPath::root(args.common.seed);
     let train_ds = &loaded.train;
     let (train_idx, test_ds, test_idx) = match &loaded.test {
         Some(test) => (
@@ -205,7 +193,7 @@ fn evaluate<B: Backend<Elem = f32>>(
         epochs: args.linear_epochs,
         ..LinearConfig::default()
     };
-    let pb = bar(cfg.epochs as u64, "linear", args.quiet);
+    let pb = bar(cfg.epochs as u64, "linear", args.common.quiet);
     let report = linear_eval(
         &mut net,
         (train_ds, &train_idx),
@@ -242,9 +230,8 @@ fn encoder<B: Backend<Elem = f32>>(
         let genotype = (args.genotype.as_deref())
             .map(Genotype::parse_or_builtin)
             .transpose()?;
-        let side = data.height;
-        return load_model(dev, path, genotype.as_ref(), side)
-            .map(|net| (net, format!("model {}", path.display())));
+        return load_network(dev, path, genotype.as_ref(), data.height)
+            .map(|(net, _, _)| (net, format!("model {}", path.display())));
     }
     let genotype = Genotype::parse_or_builtin(args.genotype_name())?;
     let spec = contrastive_spec(args, data)?;
@@ -258,7 +245,11 @@ fn encoder<B: Backend<Elem = f32>>(
         ));
     }
     let batches = crate::train::contrastive::batch_sizes(indices.len(), spec.batch_size).len();
-    let pb = bar((spec.epochs * batches) as u64, "contrastive", args.quiet);
+    let pb = bar(
+        (spec.epochs * batches) as u64,
+        "contrastive",
+        args.common.quiet,
+    );
     let (net, outcome) = train_network(
         dev,
         &genotype,
@@ -308,13 +299,7 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
         ));
     }
     let size = data.height;
-    // Small grey images (digits): crops and contrast changes, no flips (a
-    // mirrored digit is another symbol); colour images: SimCLR's pipeline.
-    let augment = if data.channels == 1 {
-        AugmentConfig::grey_contrastive(size, 0.3)
-    } else {
-        AugmentConfig::simclr(size)
-    };
+    let augment = policy::contrastive(data.channels, size, policy::LINEAR_EVAL_GREY_SCALE_MIN);
     let objective = match args.objective {
         ObjectiveArg::NtXent => Objective::NtXent {
             temperature: NT_XENT_TEMPERATURE,
@@ -346,31 +331,4 @@ fn contrastive_spec(args: &LinearEvalArgs, data: &Dataset) -> Result<Contrastive
         augment,
         grad_clip: Some(5.0),
     })
-}
-
-/// Rebuilds a checkpoint's network (the projection head's sizes from its
-/// `head.0.weight` and `head.2.weight` shapes) and loads its state; a
-/// checkpoint without csnas metadata is a DARTS evaluation network of
-/// `genotype` taking `side`-pixel images ([`describe_network`]).
-fn load_model<B: Backend<Elem = f32>>(
-    dev: &B,
-    path: &std::path::Path,
-    genotype: Option<&Genotype>,
-    side: usize,
-) -> Result<Network<B>> {
-    let (mut entries, meta) = load_checkpoint::<f32>(path)?;
-    let m = describe_network(path, &meta, &entries, genotype, side)?;
-    let kind = match shape_facts(path, &entries)?.head {
-        Some(head) if m.kind == "search" => NetworkKind::Search(head),
-        _ => NetworkKind::Eval,
-    };
-    let mut net = Network::new(dev, &m.genotype, &m.config, kind, &StreamPath::root(0))
-        .map_err(|e| invalid!("{}: {e}", path.display()))?;
-    let expected: Vec<(String, Vec<usize>)> = (net.state_dict().into_iter())
-        .map(|e| (e.name, e.shape))
-        .collect();
-    fill_num_batches_tracked(&expected, &mut entries);
-    net.load_state_dict(&entries)
-        .map_err(|e| invalid!("{}: {e}", path.display()))?;
-    Ok(net)
 }

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod flags;
 pub mod genotype;
 pub mod interrupt;
 pub mod linear_eval;

@@ -9,14 +9,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::search::{Bars, data_kind, load_search_data};
+use super::search::Bars;
 use super::write_out;
-use crate::backend::{BackendCore, BackendKind, CpuF32};
+use crate::backend::BackendKind;
 use crate::error::Result;
-use crate::invalid;
-use crate::ledger::{read_config, replay};
+use crate::ledger::replay;
 use crate::parallel::with_threads;
-use crate::search::runner::{ContrastiveRunner, SearchObserver, Silent};
+use crate::search::open::runner_for;
+use crate::search::runner::{SearchObserver, Silent};
 
 /// Arguments of `csnas replay`.
 #[derive(Debug, Args)]
@@ -42,76 +42,6 @@ pub struct ReplayArgs {
     pub backend: Option<BackendKind>,
 }
 
-/// The backend to recompute a log made on `logged` (its arithmetic name) with:
-/// the one asked for (and, when its arithmetic differs, a note saying so), or
-/// else the CPU reference for a `cpu-f32` log; a log made elsewhere replays
-/// only when a backend is asked for.
-pub(crate) fn backend_for(
-    logged: &str,
-    asked: Option<BackendKind>,
-) -> Result<(BackendKind, Option<String>)> {
-    let Some(kind) = asked else {
-        if logged == CpuF32::new().arithmetic() {
-            return Ok((BackendKind::Cpu, None));
-        }
-        return Err(invalid!(
-            "the log was made on backend {logged}; replay it with --backend NAME \
-             (a backend with other arithmetic will not reproduce it bit for bit)"
-        ));
-    };
-    let arithmetic = kind.arithmetic()?;
-    let note = (arithmetic != logged).then(|| {
-        format!(
-            "note: the backends differ: the log was made on {logged}, this run computes on \
-             {kind} ({arithmetic}); a difference below may be arithmetic, not a fault\n"
-        )
-    });
-    Ok((kind, note))
-}
-
-/// The real runner for the log in `dir`, its data located by `data` (or the
-/// built-in digits), on the backend [`backend_for`] picks; with the note to
-/// print when the backends differ.
-pub(crate) fn runner_for(
-    dir: &std::path::Path,
-    data: Option<&str>,
-    backend: Option<BackendKind>,
-) -> Result<(ContrastiveRunner, Option<String>)> {
-    runner_for_config(&read_config(dir)?, data, backend)
-}
-
-/// The real runner for `config`, its data located by `data` (or the
-/// built-in digits), on the backend [`backend_for`] picks.
-pub(crate) fn runner_for_config(
-    config: &crate::search::SearchConfig,
-    data: Option<&str>,
-    backend: Option<BackendKind>,
-) -> Result<(ContrastiveRunner, Option<String>)> {
-    let (kind, note) = backend_for(&config.backend, backend)?;
-    let text = match data {
-        Some(d) => d.to_owned(),
-        None if config.data == "digits" => "digits".to_owned(),
-        None => {
-            return Err(invalid!(
-                "the log ran on {} data: say where it is with --data {}:PATH",
-                config.data,
-                config.data
-            ));
-        }
-    };
-    let (spec, dataset) = load_search_data(&text)?;
-    if data_kind(&spec) != config.data {
-        return Err(invalid!(
-            "--data {text}: the log ran on {} data",
-            config.data
-        ));
-    }
-    Ok((
-        ContrastiveRunner::new(config, dataset)?.on_backend(kind),
-        note,
-    ))
-}
-
 /// Runs `csnas replay`.
 pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<()> {
     let (runner, note) = runner_for(&args.dir, args.data.as_deref(), args.backend)?;
@@ -135,31 +65,4 @@ pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<()> {
             report.head.to_hex()
         ),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cpu_log_replays_on_the_cpu_without_a_note() {
-        let (kind, note) = backend_for("cpu-f32", None).unwrap();
-        assert_eq!((kind, note), (BackendKind::Cpu, None));
-        let (kind, note) = backend_for("cpu-f32", Some(BackendKind::Cpu)).unwrap();
-        assert_eq!((kind, note), (BackendKind::Cpu, None));
-    }
-
-    #[test]
-    fn a_log_from_another_backend_replays_only_when_asked_and_says_they_differ() {
-        let e = backend_for("cuda-f32", None).unwrap_err().to_string();
-        assert!(e.contains("cuda-f32") && e.contains("--backend"), "{e}");
-        let (kind, note) = backend_for("cuda-f32", Some(BackendKind::Cpu)).unwrap();
-        assert_eq!(kind, BackendKind::Cpu);
-        let note = note.expect("a note");
-        assert!(note.contains("backends differ"), "{note}");
-        assert!(
-            note.contains("cuda-f32") && note.contains("cpu-f32"),
-            "{note}"
-        );
-    }
 }

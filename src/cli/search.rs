@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::watch::{Mode, Watch};
 use super::write_out;
-use crate::data::{DataSpec, Dataset, load};
+use crate::data::Dataset;
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::ledger::{Hash, TrialRecord};
@@ -23,6 +23,7 @@ use crate::search::driver::run_search_on;
 use crate::search::executor::WorkDir;
 use crate::search::executor::local::LocalWorkers;
 use crate::search::executor::slurm::SlurmArrays;
+use crate::search::open::{data_kind, load_search_data};
 use crate::search::runner::{ContrastiveRunner, SearchObserver, run_search};
 
 /// Arguments of `csnas search`.
@@ -45,9 +46,6 @@ pub struct SearchArgs {
     /// [default: the config's `trials`: 120 for the csnas-cifar10 presets].
     #[arg(long)]
     pub trials: Option<usize>,
-    /// Master seed of every random draw.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Trials proposed at once, K (overrides the config file's `batch`): the K
     /// proposals follow from the log at the batch's start, so up to K workers
     /// train side by side; part of the search's identity. Default 1 (sequential).
@@ -77,13 +75,6 @@ pub struct SearchArgs {
     /// every core: benches/WORKERS.md); with K = 1, one worker in this process.
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
-    /// Threads per worker (0 = the cores divided among the workers; with
-    /// `--executor slurm`, 1 per task); results are identical for any count.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars, no settings on stderr.
-    #[arg(long)]
-    pub quiet: bool,
     /// Print the settings (as `key = value` lines a `--config` file takes)
     /// and exit without searching.
     #[arg(long)]
@@ -92,26 +83,8 @@ pub struct SearchArgs {
     /// Required, except with --print-config (no default).
     #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
     pub out: Option<PathBuf>,
-    /// Where trials compute: cpu (the reference), cuda or cuda:N. Its
-    /// arithmetic name (`cpu-f32` for the CPU) is hashed into the log.
-    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
-    pub backend: crate::backend::BackendKind,
-}
-
-/// The data kind recorded in the config: the spec without its path.
-pub(crate) fn data_kind(spec: &DataSpec) -> &'static str {
-    match spec {
-        DataSpec::Digits => "digits",
-        DataSpec::Cifar10(_) => "cifar10",
-        DataSpec::Folder { .. } => "folder",
-    }
-}
-
-/// Loads the training part of the data `text` names.
-pub(crate) fn load_search_data(text: &str) -> Result<(DataSpec, Dataset)> {
-    let spec: DataSpec = text.parse()?;
-    let data = load(&spec)?.train;
-    Ok((spec, data))
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 impl SearchArgs {
@@ -123,7 +96,7 @@ impl SearchArgs {
             config = config.with_config_file(path)?;
         }
         config.fit_data(data_kind(&spec), &data);
-        config.seed = self.seed;
+        config.seed = self.common.seed;
         if let Some(t) = self.trials {
             config.trials = crate::limits::TRIALS.check("--trials", t)?;
         }
@@ -155,15 +128,16 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         Some(0) => return Err(crate::invalid!("--workers 0: need at least one worker")),
         Some(n) => n,
         // Worker processes compute on the CPU reference only (below).
-        None if args.backend != crate::backend::BackendKind::Cpu => 1,
+        None if args.common.backend != crate::backend::BackendKind::Cpu => 1,
         None => default_workers(config.batch, cores),
     };
-    config.backend = args.backend.arithmetic()?;
-    if (workers > 1 || args.executor == "slurm") && args.backend != crate::backend::BackendKind::Cpu
+    config.backend = args.common.backend.arithmetic()?;
+    if (workers > 1 || args.executor == "slurm")
+        && args.common.backend != crate::backend::BackendKind::Cpu
     {
         return Err(crate::invalid!(
             "--backend {} with worker processes (--workers {}, --executor {}): workers compute on the CPU reference only so far; use --workers 1",
-            args.backend,
+            args.common.backend,
             workers,
             args.executor
         ));
@@ -176,10 +150,10 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
             "--out DIR is required (the search log's directory)"
         ));
     };
-    if !args.quiet {
+    if !args.common.quiet {
         eprint!("{}", settings_text(&config));
     }
-    let watch = Watch::new(Mode::for_stderr(args.quiet));
+    let watch = Watch::new(Mode::for_stderr(args.common.quiet));
     let finish = || watch.finish();
     let stopper =
         super::interrupt::StopAfterTrial::install(&watch, out_dir, config.trials, &finish);
@@ -191,7 +165,7 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
     let summary = if args.executor == "slurm" {
         let slurm = SlurmArrays {
             exe,
-            threads: args.threads.max(1),
+            threads: args.common.threads.max(1),
             data: args.data.clone(),
             work: WorkDir::of_log(out_dir)?,
             options: args.sbatch.clone(),
@@ -201,15 +175,15 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         };
         run_search_on(out_dir, &config, &slurm, observer)?
     } else if workers == 1 {
-        let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.backend);
-        with_threads(args.threads, || {
+        let runner = ContrastiveRunner::new(&config, data)?.on_backend(args.common.backend);
+        with_threads(args.common.threads, || {
             run_search(out_dir, &config, &runner, observer)
         })??
     } else {
         let workers = LocalWorkers {
             exe,
             workers,
-            threads: match args.threads {
+            threads: match args.common.threads {
                 0 => (cores / workers).max(1),
                 t => t,
             },

@@ -45,9 +45,6 @@ pub struct StudyArgs {
     /// Repetitions of each side: trial seeds and label seeds (seed + r).
     #[arg(long, default_value_t = 3)]
     pub seeds: usize,
-    /// Seed of the genotype draws and of repetition 0.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Label network's initial channels.
     #[arg(long, default_value_t = 8)]
     pub label_channels: usize,
@@ -73,16 +70,12 @@ pub struct StudyArgs {
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Worker threads (0 = all cores); results are identical for any count.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
     /// The study log's directory (resumed if it holds this study already);
     /// report.txt, report.json and scatter.svg are written there too.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 impl StudyArgs {
@@ -94,7 +87,8 @@ impl StudyArgs {
         if let Some(path) = &self.config {
             trial = trial.with_config_file(path)?;
         }
-        trial.fit_data(super::search::data_kind(&spec), &data.train);
+        trial.fit_data(crate::search::open::data_kind(&spec), &data.train);
+        trial.backend = self.common.backend.arithmetic()?;
         trial
             .validate()
             .map_err(|e| invalid!("--preset {} with --data {}: {e}", self.preset, self.data))?;
@@ -127,16 +121,17 @@ impl StudyArgs {
             folds,
         );
         label.fit_data(&data);
-        label.supervised.augment.normalize = super::train::normalization(&spec);
+        label.supervised.augment.normalize = crate::data::policy::normalization(&spec);
         label
             .validate(&data)
             .map_err(|e| invalid!("--data {}: {e}", self.data))?;
         let settings = StudySettings {
-            seed: self.seed,
+            seed: self.common.seed,
             genotypes: self.genotypes,
             repetitions: self.seeds,
             trial,
             label,
+            backend: self.common.backend,
         };
         Ok((settings, data))
     }
@@ -170,9 +165,9 @@ pub fn run(args: StudyArgs, out: &mut dyn Write) -> Result<()> {
     let (settings, data) = args.settings()?;
     let reuse = reusable(&args.reuse)?;
     let bar = Bar {
-        bar: super::progress::bar(0, "study", args.quiet),
+        bar: super::progress::bar(0, "study", args.common.quiet),
     };
-    let (head, measures) = with_threads(args.threads, || {
+    let (head, measures) = with_threads(args.common.threads, || {
         run_study(&args.out, &settings, &data, &reuse, &bar)
     })??;
     bar.bar.finish_and_clear();

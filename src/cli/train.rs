@@ -1,6 +1,6 @@
 //! `csnas train`: supervised training of a genotype's evaluation network with
-//! labels (DESIGN §2 "Final evaluation"), and the data split that `csnas
-//! predict` shares with it.
+//! labels (DESIGN §2 "Final evaluation"); its data split (shared with
+//! `csnas predict` and the study) is [`crate::data::split`].
 //!
 //! Why here: after a search, the winning genotype is trained and scored with
 //! labels; this command turns flags into a [`SupervisedConfig`] (a preset, then
@@ -16,9 +16,7 @@ use clap::Args;
 
 use super::train_resume::{Resumable, RunIdentity};
 use crate::backend::{Backend, OnBackend};
-use crate::data::augment::Normalize;
-use crate::data::batch::{Portion, split};
-use crate::data::{self, DataSpec, Dataset, Loaded};
+use crate::data::{DataSpec, Dataset};
 use crate::error::{Error, Result};
 use crate::genotype::Genotype;
 use crate::invalid;
@@ -28,9 +26,8 @@ use crate::model::{NetworkConfig, NetworkKind, StateEntry};
 use crate::rng::StreamPath;
 use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised_from};
 
-/// Fraction of a data set without an official test part (digits, folders)
-/// held out for testing.
-pub const TEST_FRACTION: f64 = 0.2;
+pub use crate::data::policy::normalization;
+pub use crate::data::split::{SplitData, TEST_FRACTION, load_split};
 
 /// Arguments of `csnas train`.
 #[derive(Debug, Args)]
@@ -75,12 +72,6 @@ pub struct TrainArgs {
     /// preset's: 0.2 darts, 0 digits].
     #[arg(long)]
     pub drop_path: Option<f64>,
-    /// Master seed of every random draw (split, init, order, augmentation, drop path).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Worker threads (0 = all cores); results are identical for any count.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
     /// Save the trained network as a safetensors checkpoint (PyTorch DARTS
     /// names) [default: not saved].
     #[arg(long, value_name = "FILE.safetensors")]
@@ -99,57 +90,12 @@ pub struct TrainArgs {
     /// text lines (schema in README, "Export formats") [default: text].
     #[arg(long)]
     pub json: bool,
-    /// No progress bar, no settings on stderr.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Where to compute: cpu (the reference), cuda or cuda:N.
-    #[arg(long, default_value = "cpu", value_parser = super::parse_backend)]
-    pub backend: crate::backend::BackendKind,
     /// Print the settings (the preset with the flags applied) and exit
     /// without training.
     #[arg(long)]
     pub print_config: bool,
-}
-
-/// A data source with its train and test indices.
-pub struct SplitData {
-    pub loaded: Loaded,
-    pub train_idx: Vec<usize>,
-    /// Indices into [`SplitData::test`].
-    pub test_idx: Vec<usize>,
-}
-
-impl SplitData {
-    /// The data set the test indices refer to.
-    pub fn test(&self) -> &Dataset {
-        self.loaded.test.as_ref().unwrap_or(&self.loaded.train)
-    }
-}
-
-/// Loads `spec` and splits it: an official test part is used whole; otherwise
-/// [`TEST_FRACTION`] of the samples is held out by [`split`] with the stream
-/// `seed/split`.
-pub fn load_split(spec: &DataSpec, seed: u64) -> Result<SplitData> {
-    let loaded = data::load(spec)?;
-    let n = loaded.train.len();
-    let (train_idx, test_idx) = match &loaded.test {
-        Some(test) => ((0..n).collect(), (0..test.len()).collect()),
-        None => {
-            let mut stream = StreamPath::root(seed).child("split").stream();
-            split(n, Portion::Fraction(TEST_FRACTION), &mut stream)?
-        }
-    };
-    Ok(SplitData {
-        loaded,
-        train_idx,
-        test_idx,
-    })
-}
-
-/// The normalisation a data source is trained and evaluated with: the CIFAR-10
-/// statistics for `cifar10:`, none otherwise (pixels in [0, 1]).
-pub fn normalization(spec: &DataSpec) -> Option<Normalize> {
-    matches!(spec, DataSpec::Cifar10(_)).then(Normalize::cifar10)
+    #[command(flatten)]
+    pub common: super::flags::RunFlags,
 }
 
 impl TrainArgs {
@@ -328,7 +274,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     args.check_flags()?;
     let spec: DataSpec = args.data.parse()?;
     let genotype = Genotype::parse_or_builtin(&args.genotype)?;
-    let data = load_split(&spec, args.seed)?;
+    let data = load_split(&spec, args.common.seed)?;
     let cfg = args.config(&spec, &data.loaded.train)?;
     limits::check_network(
         &cfg.network,
@@ -338,10 +284,10 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     )?;
     check_last_batch(cfg.batch_size, data.train_idx.len())?;
     if args.print_config {
-        return super::write_out(out, &settings_text(&cfg, args.seed));
+        return super::write_out(out, &settings_text(&cfg, args.common.seed));
     }
-    if !args.quiet {
-        eprint!("{}", settings_text(&cfg, args.seed));
+    if !args.common.quiet {
+        eprint!("{}", settings_text(&cfg, args.common.seed));
     }
     let started = std::time::Instant::now();
     let (json_out, mut text_sink) = (out, std::io::sink());
@@ -361,7 +307,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             genotype.hash().to_hex()
         ),
     )?;
-    let settings = settings_text(&cfg, args.seed);
+    let settings = settings_text(&cfg, args.common.seed);
     let id = RunIdentity {
         settings: &settings,
         genotype: &genotype,
@@ -372,7 +318,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
     let (tx, rx) = mpsc::channel::<String>();
     let outcome = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            crate::parallel::with_threads(args.threads, || {
+            crate::parallel::with_threads(args.common.threads, || {
                 train_and_save(&args, &genotype, &spec, &cfg, &data, &resumable, tx)
             })?
         });
@@ -396,7 +342,7 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
         data_digest: resumable.id.data_digest.clone(),
         train_images: data.train_idx.len(),
         test_images: data.test_idx.len(),
-        seed: args.seed,
+        seed: args.common.seed,
         settings: &settings,
         resumed_from_epoch: resumable.resumed_from.get().copied(),
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -430,7 +376,7 @@ fn train_and_save(
                 super::progress::bar(
                     batches as u64,
                     &format!("epoch {}/{epochs}", epoch + 1),
-                    args.quiet,
+                    args.common.quiet,
                 )
             });
             b.set_position(batch as u64 + 1);
@@ -450,8 +396,8 @@ fn train_and_save(
             ));
         }
     };
-    let root = StreamPath::root(args.seed);
-    let (state, outcome) = args.backend.run(TrainJob {
+    let root = StreamPath::root(args.common.seed);
+    let (state, outcome) = args.common.backend.run(TrainJob {
         genotype,
         cfg,
         data,
@@ -462,7 +408,7 @@ fn train_and_save(
     })?;
     if let Some(path) = &args.out {
         let mut meta = network_metadata(genotype, &cfg.network, "eval")?;
-        meta.insert("seed".into(), args.seed.to_string());
+        meta.insert("seed".into(), args.common.seed.to_string());
         meta.insert("data".into(), spec.to_string());
         save_checkpoint(path, &state, &meta)?;
     }

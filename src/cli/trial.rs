@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::replay::runner_for_config;
 use super::write_out;
 use crate::error::Result;
 use crate::parallel::with_threads;
+use crate::search::open::runner_for_config;
 use crate::search::runner::TrialRunner;
 use crate::search::trial::{SpecRun, run_spec_file};
 

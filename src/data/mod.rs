@@ -11,8 +11,10 @@ pub mod cifar10;
 pub mod decode;
 mod digits;
 pub mod folder;
+pub mod policy;
 pub mod resample;
 mod spec;
+pub mod split;
 
 pub use spec::DataSpec;
 

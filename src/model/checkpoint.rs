@@ -16,6 +16,7 @@
 
 pub mod foreign;
 pub mod metadata;
+pub mod rebuild;
 pub mod shapes;
 #[cfg(test)]
 mod tests;
@@ -36,6 +37,7 @@ pub use foreign::{describe_network, fill_num_batches_tracked, has_network_metada
 pub use metadata::{
     NETWORK_KINDS, NetworkMetadata, network_metadata, read_config, read_network_metadata,
 };
+pub use rebuild::load_network;
 pub use shapes::{ShapeFacts, check_metadata, shape_facts};
 
 /// A checkpoint's metadata: string keys and values, kept sorted.

@@ -1,9 +1,12 @@
 //! The ops, forward and backward: each folder `ops/<op>/` holds the op's
 //! parameters and its documented accumulation order (`mod.rs`) and the CPU
 //! reference on ndarray, NCHW standard layout (`cpu.rs`, re-exported by
-//! `mod.rs`, so `ops::conv2d::conv2d_forward` is the CPU reference). The
-//! losses (`nt_xent`, `pirl_nce`, `cross_entropy`) and the optimiser update
-//! (`sgd`, `clip_grad_norm`) are ops too.
+//! `mod.rs`, so `ops::conv2d::conv2d_forward` is the CPU reference) and the
+//! CUDA side (`cuda.rs`: `KERNEL`, its `kernels/<op>.cu`, in every build, and
+//! the launches, the one part behind the `cuda` feature). The losses
+//! (`nt_xent`, `pirl_nce`, `cross_entropy`) and the optimiser update (`sgd`,
+//! `clip_grad_norm`) are ops too. The backends reach them through
+//! `backend/{cpu,cuda}/ops.rs`; docs/backend.md has the map.
 //!
 //! Why one folder per op: each op's parameters, accumulation order, reference
 //! kernel and (with the `cuda` feature) GPU kernel sit side by side, so the

@@ -11,8 +11,8 @@
 
 use super::space::{Encoding, SearchSpace};
 use super::tpe::TpeSettings;
-use crate::data::augment::AugmentConfig;
 use crate::data::batch::Portion;
+use crate::data::policy;
 use crate::error::Result;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Hash, SCHEMA_VERSION};
@@ -131,7 +131,7 @@ impl SearchConfig {
                 epochs: 8,
                 batch_size: 64,
                 sgd: plain_sgd(0.05),
-                augment: AugmentConfig::grey_contrastive(size, 0.5),
+                augment: policy::contrastive(1, size, policy::SEARCH_GREY_SCALE_MIN),
                 grad_clip: None,
             },
             backend: "cpu-f32".into(),

@@ -16,6 +16,7 @@
 //! - [`driver`]: proposes batches, runs them on an [`executor`], merges the
 //!   results in trial order; resumes and grows a search.
 //! - [`executor`]: in this process, local worker processes, Slurm job arrays.
+//! - [`open`]: a config's data kind, a log's data and runner on a backend.
 //! - [`synthetic`]: synthetic objectives and a runner for any proposer (the
 //!   TPE benchmark, `benches/tpe/`).
 
@@ -23,6 +24,7 @@ pub mod batch;
 pub mod config;
 pub mod driver;
 pub mod executor;
+pub mod open;
 pub mod runner;
 pub mod space;
 pub mod synthetic;

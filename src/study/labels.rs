@@ -9,19 +9,19 @@
 //! permutation, fold `k` trained from `s/fold/k`), which removes most of the
 //! test-sampling noise of a 359-image test set at k times the cost.
 
-use crate::data::Loaded;
-use crate::data::batch::{Portion, split};
+use crate::backend::{Backend, BackendKind, OnBackend};
+use crate::data::{Dataset, Loaded};
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::NetworkConfig;
 use crate::rng::StreamPath;
-use crate::train::supervised::{Event, SupervisedConfig, train_supervised};
+use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised};
 
 use super::record::Outcome;
 
 /// Fraction held out by the split protocol (`csnas train`'s).
-pub const SPLIT_TEST_FRACTION: f64 = 0.2;
+pub const SPLIT_TEST_FRACTION: f64 = crate::data::split::TEST_FRACTION;
 
 /// How a genotype's label score is measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,13 +83,15 @@ impl LabelConfig {
         self.supervised.validate(&data.train)
     }
 
-    /// Trains and tests `genotype` for the repetition seeded by `seed`.
-    /// `progress(batch, batches)` is called after every training batch.
+    /// Trains and tests `genotype` for the repetition seeded by `seed`, on
+    /// `backend`. `progress(batch, batches)` is called after every training
+    /// batch.
     pub fn measure(
         &self,
         genotype: &Genotype,
         data: &Loaded,
         seed: u64,
+        backend: BackendKind,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Outcome> {
         let train = &data.train;
@@ -99,8 +101,7 @@ impl LabelConfig {
                 vec![((0..train.len()).collect(), (0..test.len()).collect(), root)]
             }
             (None, None) => {
-                let mut s = root.child("split").stream();
-                let (tr, te) = split(train.len(), Portion::Fraction(SPLIT_TEST_FRACTION), &mut s)?;
+                let (tr, te) = crate::data::split::held_out(train.len(), &root)?;
                 vec![(tr, te, root)]
             }
             (Some(k), _) => {
@@ -135,17 +136,14 @@ impl LabelConfig {
                     progress(done, all);
                 }
             };
-            let (_, outcome) = train_supervised(
-                &crate::backend::CpuF32::new(),
+            let outcome = backend.run(LabelRun {
                 genotype,
-                &self.supervised,
-                train,
-                tr,
-                test_set,
-                te,
+                cfg: &self.supervised,
+                train: (train, tr),
+                test: (test_set, te),
                 root,
-                &mut on_event,
-            )?;
+                on_event: &mut on_event,
+            })?;
             // Accuracies are k/n exactly: recover the count without rounding.
             correct += (outcome.test_accuracy * te.len() as f64).round() as u64;
             total += te.len() as u64;
@@ -156,5 +154,33 @@ impl LabelConfig {
             total,
             weights,
         })
+    }
+}
+
+/// One supervised training of a label measurement, on the opened backend.
+struct LabelRun<'a> {
+    genotype: &'a Genotype,
+    cfg: &'a SupervisedConfig,
+    train: (&'a Dataset, &'a [usize]),
+    test: (&'a Dataset, &'a [usize]),
+    root: &'a StreamPath,
+    on_event: &'a mut dyn FnMut(Event<'_>),
+}
+
+impl OnBackend for LabelRun<'_> {
+    type Output = SupervisedOutcome;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<SupervisedOutcome> {
+        let (_, outcome) = train_supervised(
+            dev,
+            self.genotype,
+            self.cfg,
+            self.train.0,
+            self.train.1,
+            self.test.0,
+            self.test.1,
+            self.root,
+            self.on_event,
+        )?;
+        Ok(outcome)
     }
 }

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::backend::BackendKind;
 use crate::data::Loaded;
 use crate::error::Result;
 use crate::genotype::Genotype;
@@ -59,6 +60,10 @@ pub struct StudySettings {
     /// The trial: a search's settings (its own seed is ignored).
     pub trial: SearchConfig,
     pub label: LabelConfig,
+    /// Where both sides compute (`--backend`). Not recorded itself: the
+    /// trial's config record carries its arithmetic name (`trial.backend`),
+    /// and the label settings name it when it is not the CPU reference's.
+    pub backend: BackendKind,
 }
 
 /// A measurement's place in the fixed schedule.
@@ -88,8 +93,19 @@ impl StudySettings {
             genotypes: self.genotypes as u64,
             repetitions: self.repetitions as u64,
             trial: self.trial_config(0).to_record(),
-            label: self.label.to_pairs(),
+            label: self.label_pairs(),
         }
+    }
+
+    /// The label settings as recorded: [`LabelConfig::to_pairs`], plus the
+    /// arithmetic name (`backend`) when it is not the CPU reference's
+    /// `cpu-f32` (so a CPU study's record and keys are what they always were).
+    pub fn label_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = self.label.to_pairs();
+        if self.trial.backend != "cpu-f32" {
+            pairs.push(("backend".to_string(), self.trial.backend.clone()));
+        }
+        pairs
     }
 
     /// The trial settings of repetition `r`: seed `seed + r`.
@@ -110,7 +126,7 @@ impl StudySettings {
     pub fn label_key(&self, genotype: &Genotype, r: u64, data_digest: &Hash) -> Hash {
         let mut h = blake3::Hasher::new();
         h.update(b"csnas-study-label-v1");
-        for (k, v) in self.label.to_pairs() {
+        for (k, v) in self.label_pairs() {
             h.update(&(k.len() as u64).to_le_bytes());
             h.update(k.as_bytes());
             h.update(&(v.len() as u64).to_le_bytes());
@@ -204,12 +220,16 @@ pub fn run_study(
         .map(|r| {
             let mut config = settings.trial_config(r as u64);
             config.data_digest = digest;
-            ContrastiveRunner::new(&config, data.train.clone())
+            Ok(ContrastiveRunner::new(&config, data.train.clone())?.on_backend(settings.backend))
         })
         .collect::<Result<_>>()?;
     // Measurements are independent: run up to one per thread at once, then
     // append them in schedule order (a kill loses only those in flight).
-    let width = crate::parallel::current_threads().max(1);
+    // On a GPU, one at a time: its backend's work is ordered on one stream.
+    let width = match settings.backend {
+        BackendKind::Cpu => crate::parallel::current_threads().max(1),
+        _ => 1,
+    };
     let mut i = done.len();
     while i < total {
         let batch: Vec<usize> = (i..total.min(i + width)).collect();
@@ -256,7 +276,7 @@ fn measure(
             let mut progress = |d, of| observer.progress(d, of);
             settings
                 .label
-                .measure(&genotype, data, seed, &mut progress)?
+                .measure(&genotype, data, seed, settings.backend, &mut progress)?
         }
         (None, Kind::Trial) => {
             let root = trial_root(settings.seed.wrapping_add(r as u64), g);

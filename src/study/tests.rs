@@ -33,6 +33,7 @@ fn tiny(folds: Option<usize>) -> (StudySettings, Loaded) {
         repetitions: 2,
         trial,
         label,
+        backend: crate::backend::BackendKind::Cpu,
     };
     (settings, data)
 }

@@ -23,7 +23,7 @@
 //!   divided once by the batch count;
 //! - prediction: the first class with the largest logit.
 
-use crate::backend::{Backend, CpuF32, MatmulOps, TensorMut, TensorRef};
+use crate::backend::{Backend, TensorMut, TensorRef};
 use crate::data::Dataset;
 use crate::data::augment::AugmentConfig;
 use crate::data::batch::batch;
@@ -126,10 +126,15 @@ pub struct LinearClassifier {
 }
 
 impl LinearClassifier {
-    /// The first class with the largest logit, per row.
-    pub fn predict(&self, x: &Array2<f32>) -> Vec<usize> {
-        let logits = CpuF32::new().linear_forward(x, &self.weight, &self.bias);
-        logits
+    /// The first class with the largest logit, per row; the logits are
+    /// computed on `dev` (the classifier's weights uploaded to it).
+    pub fn predict<B: Backend<Elem = f32>>(&self, dev: &B, x: &Array2<f32>) -> Vec<usize> {
+        let logits = dev.linear_forward(
+            &dev.upload2(x),
+            &dev.upload2(&self.weight),
+            &dev.upload1(&self.bias),
+        );
+        dev.download2(&logits)
             .rows()
             .into_iter()
             .map(|row| {
@@ -144,10 +149,15 @@ impl LinearClassifier {
             .collect()
     }
 
-    /// Fraction of rows whose prediction equals the label.
-    pub fn accuracy(&self, x: &Array2<f32>, labels: &[usize]) -> f64 {
+    /// Fraction of rows whose prediction (on `dev`) equals the label.
+    pub fn accuracy<B: Backend<Elem = f32>>(
+        &self,
+        dev: &B,
+        x: &Array2<f32>,
+        labels: &[usize],
+    ) -> f64 {
         let hits = self
-            .predict(x)
+            .predict(dev, x)
             .iter()
             .zip(labels)
             .filter(|(p, y)| p == y)
@@ -246,8 +256,8 @@ pub fn linear_eval<B: Backend<Elem = f32>>(
     let dev = net.device().clone();
     let (clf, losses) = train_linear(&dev, &xtr, &ytr, classes, cfg, root, progress)?;
     Ok(LinearEvalReport {
-        train_accuracy: clf.accuracy(&xtr, &ytr),
-        test_accuracy: clf.accuracy(&xte, &yte),
+        train_accuracy: clf.accuracy(&dev, &xtr, &ytr),
+        test_accuracy: clf.accuracy(&dev, &xte, &yte),
         final_loss: losses.last().copied().unwrap_or(f32::NAN),
     })
 }
@@ -255,6 +265,7 @@ pub fn linear_eval<B: Backend<Elem = f32>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::CpuF32;
 
     #[test]
     fn standardizer_centres_and_scales_by_hand() {
@@ -285,7 +296,7 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        assert_eq!(clf.accuracy(&x, &labels), 1.0);
+        assert_eq!(clf.accuracy(&CpuF32::new(), &x, &labels), 1.0);
         assert!(losses[19] < losses[0], "{losses:?}");
     }
 }

@@ -38,6 +38,9 @@ pub enum VerifyOp {
     Crop,
     /// NT-Xent loss and gradient (temperature 0.5).
     NtXent,
+    /// The PIRL NCE loss against a memory bank (temperature 0.07) and both
+    /// gradients.
+    PirlNce,
     /// Cross-entropy with label smoothing 0.1, and its gradient.
     CrossEntropy,
     /// One tensor's gradient norm, its clipping scale, gradient zeroing.
@@ -64,6 +67,7 @@ impl VerifyOp {
             VerifyOp::Add => "add",
             VerifyOp::Crop => "crop",
             VerifyOp::NtXent => "nt_xent",
+            VerifyOp::PirlNce => "pirl_nce",
             VerifyOp::CrossEntropy => "cross_entropy",
             VerifyOp::ClipNorm => "clip_grad_norm",
         }
@@ -248,6 +252,15 @@ pub fn cases(seed: u64) -> Vec<OpCase> {
     ));
     let nt = VerifyOp::NtXent;
     out.push(case(nt, vec![uniform(seed, nt, "z", &[8, 6])]));
+    let pirl = VerifyOp::PirlNce;
+    out.push(case(
+        pirl,
+        vec![
+            uniform(seed, pirl, "view", &[4, 6]),
+            uniform(seed, pirl, "original", &[4, 6]),
+            uniform(seed, pirl, "bank", &[10, 6]),
+        ],
+    ));
     let ce = VerifyOp::CrossEntropy;
     let mut labels = StreamPath::root(seed)
         .child("verify")

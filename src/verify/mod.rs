@@ -78,6 +78,7 @@ pub fn tolerance(op: VerifyOp) -> Tolerance {
         | VerifyOp::DepthwiseConv
         | VerifyOp::Linear
         | VerifyOp::NtXent
+        | VerifyOp::PirlNce
         | VerifyOp::CrossEntropy
         | VerifyOp::ClipNorm => Tolerance {
             atol: 1e-5,

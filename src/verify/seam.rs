@@ -15,6 +15,7 @@ use crate::backend::{Backend, TensorMut, TensorRef};
 use crate::error::Result;
 use crate::ops::batch_norm::BatchNormParams;
 use crate::ops::conv2d::Conv2dParams;
+use crate::ops::pirl_nce::{MemoryBank, PIRL_TEMPERATURE};
 use crate::ops::pool::PoolParams;
 use crate::ops::sgd::SgdConfig;
 
@@ -231,6 +232,23 @@ impl<B: Backend<Elem = f32>> OpBackend for SeamOps<B> {
                 vec![
                     ("loss", scalar(loss)),
                     ("dz", h2(&d.nt_xent_backward(&cache, 1.0))),
+                ]
+            }
+            VerifyOp::PirlNce => {
+                // Rows 0..4 of a 10-entry bank; row i's 2(B − 1) = 6
+                // negatives are the next six entries after its own.
+                let bank = MemoryBank::from_features(a2(case.input("bank")), 0.5)?;
+                let indices = [0, 1, 2, 3];
+                let negatives = Array2::from_shape_fn((4, 6), |(i, k)| (i + 1 + k) % 10);
+                let t = PIRL_TEMPERATURE as f32;
+                let (view, original) = (up2("view"), up2("original"));
+                let (loss, cache) =
+                    d.pirl_nce_forward(&view, &original, &indices, &negatives, &bank, t)?;
+                let (dv, dorig) = d.pirl_nce_backward(&cache, &bank, 1.0)?;
+                vec![
+                    ("loss", scalar(loss)),
+                    ("dview", h2(&dv)),
+                    ("doriginal", h2(&dorig)),
                 ]
             }
             VerifyOp::CrossEntropy => {

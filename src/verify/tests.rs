@@ -26,9 +26,9 @@ impl OpBackend for Perturbed {
 fn cpu_against_itself_has_exactly_zero_error_on_every_output() {
     let rows = compare(&cpu_ops(), &cpu_ops(), 7).unwrap();
     // relu 4, drop_path 2, concat 3, four pools 2 each, gap 2, bn 7, sgd 2,
-    // two convs 5 each, linear 4, add 3, crop 3, nt_xent 2, cross-entropy 2,
-    // clipping 3.
-    assert_eq!(rows.len(), 55);
+    // two convs 5 each, linear 4, add 3, crop 3, nt_xent 2, pirl_nce 3,
+    // cross-entropy 2, clipping 3.
+    assert_eq!(rows.len(), 58);
     for r in &rows {
         assert_eq!(
             (r.max_abs, r.max_rel),
@@ -137,6 +137,7 @@ fn seam_methods(op: VerifyOp) -> &'static [&'static str] {
         VerifyOp::Add => &["add", "add_assign", "split_rows", "concat_rows"],
         VerifyOp::Crop => &["crop_top_left", "shift_add", "zero_forward"],
         VerifyOp::NtXent => &["nt_xent_forward", "nt_xent_backward"],
+        VerifyOp::PirlNce => &["pirl_nce_forward", "pirl_nce_backward"],
         VerifyOp::CrossEntropy => &["cross_entropy_forward", "cross_entropy_backward"],
         VerifyOp::ClipNorm => &["l2_norm", "scale", "fill_zero"],
     }
@@ -213,6 +214,7 @@ per_op! {
     add_should_match_reference_backend => "add",
     crop_should_match_reference_backend => "crop",
     nt_xent_should_match_reference_backend => "nt_xent",
+    pirl_nce_should_match_reference_backend => "pirl_nce",
     cross_entropy_should_match_reference_backend => "cross_entropy",
     clip_grad_norm_should_match_reference_backend => "clip_grad_norm",
 }

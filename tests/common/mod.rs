@@ -1,8 +1,24 @@
 //! Helpers shared by the integration tests that include this module
-//! (`mod common;`): one temporary-directory type instead of a copy per file.
+//! (`mod common;`): running the binary and one temporary-directory type,
+//! instead of a copy per file.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Runs the `csnas` binary built for this test run with `args`; waits for it.
+pub fn csnas<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_csnas"))
+        .args(args)
+        .output()
+        .expect("run the csnas binary")
+}
+
+/// A finished run's stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
 
 /// A fresh directory path under the system temp dir, named after the test
 /// binary, `name` and the process id; any stale copy is removed first and the

@@ -68,15 +68,18 @@ fn every_host_declaration_has_the_kernels_parameter_types() {
     assert!(checked >= 50, "only {checked} entry points checked");
 }
 
-/// Every launch site of the CUDA backend (`src/backend/cuda/*.rs`, which
-/// only builds with the `cuda` feature and only runs on a GPU) pushes as
-/// many arguments as its kernel takes. A static read of the source: for
-/// each `.kernel(NAME)`, the kernel names NAME can hold (a literal, or the
-/// literals of its `let`), and the `.arg(` calls up to the launch. The same
-/// count is asserted again at run time on the device (`runtime::go_with`).
+/// Every launch site of the CUDA backend (the ops' `src/ops/<op>/cuda.rs`
+/// and `src/backend/cuda/*.rs`, which only build with the `cuda` feature
+/// and only run on a GPU) pushes as many arguments as its kernel takes. A
+/// static read of the source, of the three forms a launch takes:
+/// `launch("NAME", n)` / `launch_with("NAME", …)` and
+/// `per_channel(b, "SEQ", "BLOCK", c)`, each counted up to its `.go()`
+/// (`.arg(` one each, `.args(&d)` the length of `d`'s array), and
+/// `map("NAME", &[inputs])` (the inputs, the output, the count). The same
+/// count is asserted again at run time on the device (`Launch::go`).
 #[test]
 fn every_cuda_launch_site_pushes_the_kernels_parameter_count() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend/cuda");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let params = |name: &str| -> usize {
         let k = KERNELS
             .iter()
@@ -84,52 +87,97 @@ fn every_cuda_launch_site_pushes_the_kernels_parameter_count() {
             .unwrap_or_else(|| panic!("launch of unregistered kernel {name}"));
         c_params(&k.full_source(), name).unwrap().len()
     };
+    let mut files = vec![];
+    for dir in std::fs::read_dir(root.join("src/ops")).unwrap() {
+        let path = dir.unwrap().path().join("cuda.rs");
+        if path.exists() {
+            files.push(path);
+        }
+    }
+    for entry in std::fs::read_dir(root.join("src/backend/cuda")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
     let mut sites = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in files {
         let src = std::fs::read_to_string(&path).unwrap();
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        for (at, _) in src.match_indices(".kernel(") {
-            let open = at + ".kernel(".len();
-            let ident = &src[open..open + src[open..].find(')').unwrap()];
-            let names: Vec<String> = if let Some(lit) = ident.strip_prefix('"') {
-                vec![lit.trim_end_matches('"').to_string()]
-            } else {
-                // The nearest `let` binding the identifier, before the call.
-                let before = &src[..at];
-                let pat = [format!("let {ident} ="), format!("let ({ident},")];
-                let pos = pat
-                    .iter()
-                    .filter_map(|p| before.rfind(p.as_str()))
-                    .max()
-                    .unwrap_or_else(|| panic!("{file}: cannot find the binding of {ident}"));
-                let stmt = &before[pos..pos + before[pos..].find(';').unwrap()];
-                stmt.split('"')
-                    .skip(1)
-                    .step_by(2)
-                    .map(str::to_string)
-                    .collect()
-            };
-            // The statement holding the call; when it only binds the launch
-            // (`let mut a = ….kernel(x);`), the next statement pushes.
-            let end = open + src[open..].find(';').unwrap();
-            let mut stmt = &src[at..end];
-            if !stmt.contains(".arg(") {
-                let next = end + 1 + src[end + 1..].find(';').unwrap();
-                stmt = &src[end + 1..next];
-            }
-            let pushed = stmt.matches(".arg(").count();
-            assert!(!names.is_empty(), "{file}: no kernel name for {ident}");
+        let file = path.display().to_string();
+        for (at, names, pushed) in launch_sites(&src, &file) {
             for n in &names {
                 assert_eq!(
                     pushed,
                     params(n),
-                    "{file}: launch of {n} pushes {pushed} arguments"
+                    "{file} (byte {at}): launch of {n} pushes {pushed} arguments"
                 );
             }
             sites += 1;
         }
     }
-    assert!(sites >= 40, "only {sites} launch sites found");
+    assert!(sites >= 44, "only {sites} launch sites found");
     eprintln!("{sites} CUDA launch sites checked");
+}
+
+/// The string literals of `s` (a call's argument list), in order.
+fn literals(s: &str) -> Vec<String> {
+    s.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// `(offset, kernel names, arguments pushed)` of every launch site in `src`.
+fn launch_sites(src: &str, file: &str) -> Vec<(usize, Vec<String>, usize)> {
+    let mut sites = vec![];
+    for call in ["launch(\"", "launch_with(\"", "per_channel(", ".map(\""] {
+        for (at, _) in src.match_indices(call) {
+            let open = at + call.len() - usize::from(call.ends_with('"'));
+            let close = open + src[open..].find(')').unwrap();
+            let mut names = literals(&src[open..close]);
+            if call == "launch(\"" || call == "launch_with(\"" {
+                names.truncate(1);
+            }
+            if names.is_empty() {
+                continue; // the helper's own definition, not a site
+            }
+            let pushed = if call == ".map(\"" {
+                let list = &src[open..close];
+                let inputs = &list[list.find('[').unwrap() + 1..list.find(']').unwrap()];
+                inputs.split(',').filter(|s| !s.trim().is_empty()).count() + 2
+            } else {
+                let go = open
+                    + src[open..]
+                        .find(".go()")
+                        .unwrap_or_else(|| panic!("{file}: a launch without .go()"));
+                pushed_between(src, &src[open..go], file)
+            };
+            sites.push((at, names, pushed));
+        }
+    }
+    sites
+}
+
+/// Arguments a launch chain pushes: one per `.arg(`, and the length of the
+/// array behind each `.args(&d)` (an array literal bound by `let d = [..]`,
+/// or a call to a function returning `[u64; N]`).
+fn pushed_between(src: &str, chain: &str, file: &str) -> usize {
+    let mut n = chain.matches(".arg(").count();
+    for (at, _) in chain.match_indices(".args(&") {
+        let rest = &chain[at + ".args(&".len()..];
+        let ident = &rest[..rest.find(')').unwrap()];
+        let bind = format!("let {ident} = ");
+        let pos = src
+            .find(&bind)
+            .unwrap_or_else(|| panic!("{file}: cannot find the binding of {ident}"));
+        let stmt = &src[pos + bind.len()..pos + src[pos..].find(';').unwrap()];
+        n += if let Some(array) = stmt.trim().strip_prefix('[') {
+            let array = &array[..array.rfind(']').unwrap()];
+            array.split(',').filter(|s| !s.trim().is_empty()).count()
+        } else {
+            let f = &stmt[..stmt.find('(').unwrap()];
+            let sig = &src[src.find(&format!("fn {f}(")).unwrap()..];
+            let len = &sig[sig.find("[u64; ").unwrap() + 6..];
+            len[..len.find(']').unwrap()].parse::<usize>().unwrap()
+        };
+    }
+    n
 }

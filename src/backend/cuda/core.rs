@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use ndarray::{Array1, Array2, Array4};
 
-use super::nn::{tensor_mut, tensor_ref};
-use super::tensor::{CudaBackend, GpuTensor};
+use super::tensor::{CudaBackend, GpuTensor, tensor_mut, tensor_ref};
 use crate::backend::BackendKind;
 use crate::backend::device::{BackendCore, Dims4, TensorMut, TensorRef};
 

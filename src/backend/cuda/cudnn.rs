@@ -36,14 +36,18 @@ pub enum Dir {
     BackwardFilter,
 }
 
+/// (direction, geometry key) → (geometry, algorithm).
+type Pinned = BTreeMap<(Dir, [u64; 16]), (ConvGeom, u32)>;
+
 /// A cuDNN handle on the backend's stream, its workspace and the pinned
 /// algorithms.
 pub struct Dnn {
     handle: Mutex<Handle>,
     stream: Arc<CudaStream>,
     workspace: Mutex<CudaSlice<u8>>,
-    /// (direction, geometry) → the pinned algorithm's enum value.
-    pinned: Mutex<BTreeMap<(Dir, [u64; 16]), u32>>,
+    /// (direction, geometry key) → the geometry and the pinned algorithm's
+    /// enum value.
+    pinned: Mutex<Pinned>,
 }
 
 struct Handle(sys::cudnnHandle_t);
@@ -122,36 +126,58 @@ impl Drop for Descs {
     }
 }
 
-/// Queries one direction's `_v7` list and pins a deterministic algorithm.
-macro_rules! pin {
-    ($query:ident, $perf:ty, $count:expr, $h:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {{
-        let mut n: std::ffi::c_int = 0;
-        // SAFETY: zeroed perf structs are valid (plain data), filled by cuDNN.
-        let mut out: [$perf; $count] = unsafe { std::mem::zeroed() };
-        unsafe { dnn::$query($h, $a, $b, $c, $d, $count, &mut n, out.as_mut_ptr()) }
-            .map_err(|e| dnn_err("algorithm query", e))?;
-        let list = &out[..(n.max(0) as usize).min($count)];
-        let perfs: Vec<AlgoPerf> = list
-            .iter()
-            .map(|p| AlgoPerf {
-                algo: p.algo as i32,
-                ok: p.status == sys::cudnnStatus_t::CUDNN_STATUS_SUCCESS,
-                deterministic: p.determinism == sys::cudnnDeterminism_t::CUDNN_DETERMINISTIC,
-                memory: p.memory,
-                tensor_op: matches!(
-                    p.mathType,
-                    sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH
-                        | sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
-                ),
-            })
-            .collect();
-        let chosen = choose_deterministic(&perfs, WORKSPACE_BYTES);
-        chosen.and_then(|c| {
-            list.iter()
-                .find(|p| p.algo as i32 == c.algo)
-                .map(|p| p.algo)
-        })
-    }};
+/// The fields of one of cuDNN's three `*AlgoPerf_t` structs that
+/// `choose_deterministic` reads.
+trait Perf: Copy {
+    fn perf(&self) -> AlgoPerf;
+}
+
+macro_rules! impl_perf {
+    ($($t:ty),*) => {$(
+        impl Perf for $t {
+            fn perf(&self) -> AlgoPerf {
+                AlgoPerf {
+                    algo: self.algo as i32,
+                    ok: self.status == sys::cudnnStatus_t::CUDNN_STATUS_SUCCESS,
+                    deterministic: self.determinism
+                        == sys::cudnnDeterminism_t::CUDNN_DETERMINISTIC,
+                    memory: self.memory,
+                    tensor_op: matches!(
+                        self.mathType,
+                        sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH
+                            | sys::cudnnMathType_t::CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                    ),
+                }
+            }
+        }
+    )*};
+}
+
+impl_perf!(
+    sys::cudnnConvolutionFwdAlgoPerf_t,
+    sys::cudnnConvolutionBwdDataAlgoPerf_t,
+    sys::cudnnConvolutionBwdFilterAlgoPerf_t
+);
+
+/// The one algorithm picker of the three directions: `query` fills up to
+/// `N` results of a `_v7` heuristic query (`(requested, returned, out)`);
+/// returns the entry `choose_deterministic` pins, if any.
+fn pick<P: Perf, const N: usize>(
+    query: impl FnOnce(
+        std::ffi::c_int,
+        *mut std::ffi::c_int,
+        *mut P,
+    ) -> std::result::Result<(), dnn::CudnnError>,
+) -> Result<Option<P>> {
+    let mut n: std::ffi::c_int = 0;
+    // SAFETY: zeroed perf structs are valid (plain data), filled by cuDNN.
+    let mut out: [P; N] = unsafe { std::mem::zeroed() };
+    query(N as std::ffi::c_int, &mut n, out.as_mut_ptr())
+        .map_err(|e| dnn_err("algorithm query", e))?;
+    let list = &out[..(n.max(0) as usize).min(N)];
+    let perfs: Vec<AlgoPerf> = list.iter().map(Perf::perf).collect();
+    let chosen = choose_deterministic(&perfs, WORKSPACE_BYTES);
+    Ok(chosen.and_then(|c| list.iter().find(|p| p.perf().algo == c.algo).copied()))
 }
 
 impl Dnn {
@@ -176,14 +202,14 @@ impl Dnn {
     /// Every pinned algorithm so far: `(direction, geometry, algorithm)`.
     pub fn pinned(&self) -> Vec<(Dir, ConvGeom, u32)> {
         let p = self.pinned.lock().expect("pinned");
-        p.iter().map(|(&(d, k), &a)| (d, geom_of(k), a)).collect()
+        p.iter().map(|(&(d, _), &(g, a))| (d, g, a)).collect()
     }
 
     fn remember(&self, dir: Dir, g: &ConvGeom, algo: u32) {
         self.pinned
             .lock()
             .expect("pinned")
-            .insert((dir, key(g)), algo);
+            .insert((dir, key(g)), (*g, algo));
     }
 
     /// `y = conv(x, w)` (y overwritten).
@@ -196,18 +222,14 @@ impl Dnn {
     ) -> Result<()> {
         let d = Descs::new(g)?;
         let h = self.handle.lock().expect("cudnn handle");
-        use sys::cudnnConvolutionFwdAlgoPerf_t as P;
-        let algo = pin!(
-            get_convolution_forward_algorithm,
-            P,
-            8,
-            h.0,
-            d.x,
-            d.w,
-            d.conv,
-            d.y
-        )
-        .ok_or_else(|| no_algo("forward", g))?;
+        let algo = pick::<sys::cudnnConvolutionFwdAlgoPerf_t, 8>(|req, got, out| {
+            // SAFETY: live handle and descriptors; `out` holds `req` structs.
+            unsafe {
+                dnn::get_convolution_forward_algorithm(h.0, d.x, d.w, d.conv, d.y, req, got, out)
+            }
+        })?
+        .ok_or_else(|| no_algo("forward", g))?
+        .algo;
         self.remember(Dir::Forward, g, algo as u32);
         let mut ws = self.workspace.lock().expect("workspace");
         let s = &self.stream;
@@ -246,18 +268,16 @@ impl Dnn {
     ) -> Result<()> {
         let d = Descs::new(g)?;
         let h = self.handle.lock().expect("cudnn handle");
-        use sys::cudnnConvolutionBwdDataAlgoPerf_t as P;
-        let algo = pin!(
-            get_convolution_backward_data_algorithm,
-            P,
-            6,
-            h.0,
-            d.w,
-            d.y,
-            d.conv,
-            d.x
-        )
-        .ok_or_else(|| no_algo("backward data", g))?;
+        let algo = pick::<sys::cudnnConvolutionBwdDataAlgoPerf_t, 6>(|req, got, out| {
+            // SAFETY: live handle and descriptors; `out` holds `req` structs.
+            unsafe {
+                dnn::get_convolution_backward_data_algorithm(
+                    h.0, d.w, d.y, d.conv, d.x, req, got, out,
+                )
+            }
+        })?
+        .ok_or_else(|| no_algo("backward data", g))?
+        .algo;
         self.remember(Dir::BackwardData, g, algo as u32);
         let mut ws = self.workspace.lock().expect("workspace");
         let s = &self.stream;
@@ -296,18 +316,16 @@ impl Dnn {
     ) -> Result<()> {
         let d = Descs::new(g)?;
         let h = self.handle.lock().expect("cudnn handle");
-        use sys::cudnnConvolutionBwdFilterAlgoPerf_t as P;
-        let algo = pin!(
-            get_convolution_backward_filter_algorithm,
-            P,
-            7,
-            h.0,
-            d.x,
-            d.y,
-            d.conv,
-            d.w
-        )
-        .ok_or_else(|| no_algo("backward filter", g))?;
+        let algo = pick::<sys::cudnnConvolutionBwdFilterAlgoPerf_t, 7>(|req, got, out| {
+            // SAFETY: live handle and descriptors; `out` holds `req` structs.
+            unsafe {
+                dnn::get_convolution_backward_filter_algorithm(
+                    h.0, d.x, d.y, d.conv, d.w, req, got, out,
+                )
+            }
+        })?
+        .ok_or_else(|| no_algo("backward filter", g))?
+        .algo;
         self.remember(Dir::BackwardFilter, g, algo as u32);
         let mut ws = self.workspace.lock().expect("workspace");
         let s = &self.stream;
@@ -349,43 +367,4 @@ fn key(g: &ConvGeom) -> [u64; 16] {
         g.n, g.cin, g.h, g.w, g.cout, g.oh, g.ow, g.kh, g.kw, g.sy, g.sx, g.py, g.px, g.dy, g.dx,
         g.groups,
     ]
-}
-
-fn geom_of(k: [u64; 16]) -> ConvGeom {
-    let [
-        n,
-        cin,
-        h,
-        w,
-        cout,
-        oh,
-        ow,
-        kh,
-        kw,
-        sy,
-        sx,
-        py,
-        px,
-        dy,
-        dx,
-        groups,
-    ] = k;
-    ConvGeom {
-        n,
-        cin,
-        h,
-        w,
-        cout,
-        oh,
-        ow,
-        kh,
-        kw,
-        sy,
-        sx,
-        py,
-        px,
-        dy,
-        dx,
-        groups,
-    }
 }

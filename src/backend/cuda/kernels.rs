@@ -4,7 +4,8 @@
 //! Why plain data: this list is shared by the real `cuda` module and by the
 //! stand-in built without the feature, so the default build (and its tests)
 //! still checks that every file in `kernels/` is registered here. One
-//! greppable `include_str!` line per kernel: `grep -n include_str` lists them.
+//! greppable `include_str!` line per kernel, in the op's `cuda.rs`:
+//! `grep -rn include_str src/ops` lists them.
 
 /// `kernels/libm.cuh`: the exact-mode elementary functions (libm's
 /// algorithms), pulled into a kernel by its `#include "libm.cuh"` line.
@@ -107,160 +108,35 @@ pub const NVRTC_OPTIONS: &[&str] = &[
     "--std=c++17",
 ];
 
-/// Every kernel in `kernels/`, in file-name order.
+/// `kernels/elementary.cu`: libm's `expf` / `logf` (`crate::real`), the one
+/// kernel that belongs to no op.
+const ELEMENTARY: KernelSource = KernelSource {
+    name: "elementary",
+    rust_op: "real (libm expf, logf)",
+    source: include_str!("../../../kernels/elementary.cu"),
+    entry_points: &["exp_f32", "log_f32"],
+};
+
+/// Every kernel in `kernels/`, in file-name order. Each op's own kernel is
+/// declared beside its launches, in `src/ops/<op>/cuda.rs` (its one
+/// `include_str!`); this list only gathers them.
 pub const KERNELS: &[KernelSource] = &[
-    KernelSource {
-        name: "add",
-        rust_op: "model::cell (node sum, add_into)",
-        source: include_str!("../../../kernels/add.cu"),
-        entry_points: &["add_f32", "add_into_f32"],
-    },
-    KernelSource {
-        name: "batch_norm",
-        rust_op: "ops::batch_norm",
-        source: include_str!("../../../kernels/batch_norm.cu"),
-        entry_points: &[
-            "batch_norm_stats_seq_f32",
-            "batch_norm_stats_block_f32",
-            "batch_norm_finalize_f32",
-            "batch_norm_apply_f32",
-            "batch_norm_eval_inv_std_f32",
-            "batch_norm_backward_sums_seq_f32",
-            "batch_norm_backward_sums_block_f32",
-            "batch_norm_backward_dx_f32",
-        ],
-    },
-    KernelSource {
-        name: "clip_grad_norm",
-        rust_op: "ops::clip_grad_norm",
-        source: include_str!("../../../kernels/clip_grad_norm.cu"),
-        entry_points: &[
-            "clip_sumsq_f32",
-            "clip_coef_f32",
-            "scale_by_f32",
-            "clip_sumsq_block_f32",
-        ],
-    },
-    KernelSource {
-        name: "concat",
-        rust_op: "ops::concat",
-        source: include_str!("../../../kernels/concat.cu"),
-        entry_points: &["copy_channels_f32"],
-    },
-    KernelSource {
-        name: "conv2d",
-        rust_op: "ops::conv2d (exact mode)",
-        source: include_str!("../../../kernels/conv2d.cu"),
-        entry_points: &[
-            "conv2d_forward_exact_f32",
-            "conv2d_backward_data_exact_f32",
-            "conv2d_backward_filter_exact_f32",
-        ],
-    },
-    KernelSource {
-        name: "crop",
-        rust_op: "model::primitives (factorized reduce shift)",
-        source: include_str!("../../../kernels/crop.cu"),
-        entry_points: &["crop_f32", "add_crop_into_f32"],
-    },
-    KernelSource {
-        name: "cross_entropy",
-        rust_op: "train::cross_entropy",
-        source: include_str!("../../../kernels/cross_entropy.cu"),
-        entry_points: &["cross_entropy_rows_f32", "cross_entropy_backward_f32"],
-    },
-    KernelSource {
-        name: "drop_path",
-        rust_op: "ops::drop_path",
-        source: include_str!("../../../kernels/drop_path.cu"),
-        entry_points: &["drop_path_f32"],
-    },
-    KernelSource {
-        name: "elementary",
-        rust_op: "real (libm expf, logf)",
-        source: include_str!("../../../kernels/elementary.cu"),
-        entry_points: &["exp_f32", "log_f32"],
-    },
-    KernelSource {
-        name: "gemm",
-        rust_op: "ops::gemm (exact mode)",
-        source: include_str!("../../../kernels/gemm.cu"),
-        entry_points: &["gemm_exact_f32"],
-    },
-    KernelSource {
-        name: "global_avg_pool",
-        rust_op: "ops::global_avg_pool",
-        source: include_str!("../../../kernels/global_avg_pool.cu"),
-        entry_points: &[
-            "global_avg_pool_forward_f32",
-            "global_avg_pool_backward_f32",
-        ],
-    },
-    KernelSource {
-        name: "linear",
-        rust_op: "ops::linear (bias, bias gradient)",
-        source: include_str!("../../../kernels/linear.cu"),
-        entry_points: &["linear_bias_f32", "column_sum_f32"],
-    },
-    KernelSource {
-        name: "nt_xent",
-        rust_op: "train::nt_xent",
-        source: include_str!("../../../kernels/nt_xent.cu"),
-        entry_points: &[
-            "nt_xent_sim_f32",
-            "nt_xent_rows_f32",
-            "nt_xent_grad_f32",
-            "nt_xent_dzhat_f32",
-        ],
-    },
-    KernelSource {
-        name: "pirl_nce",
-        rust_op: "train::pirl_nce",
-        source: include_str!("../../../kernels/pirl_nce.cu"),
-        entry_points: &[
-            "pirl_bank_units_f32",
-            "pirl_logits_f32",
-            "nce_rows_f32",
-            "pirl_dhat_f32",
-            "pirl_bank_update_f32",
-        ],
-    },
-    KernelSource {
-        name: "pool",
-        rust_op: "ops::pool",
-        source: include_str!("../../../kernels/pool.cu"),
-        entry_points: &[
-            "max_pool2d_forward_f32",
-            "max_pool2d_backward_f32",
-            "avg_pool2d_forward_f32",
-            "avg_pool2d_backward_f32",
-        ],
-    },
-    KernelSource {
-        name: "relu",
-        rust_op: "ops::relu",
-        source: include_str!("../../../kernels/relu.cu"),
-        entry_points: &[
-            "relu_forward_f32",
-            "relu_backward_f32",
-            "relu_forward_mask_f32",
-            "relu_backward_mask_f32",
-        ],
-    },
-    KernelSource {
-        name: "rows",
-        rust_op: "ops::rows (normalize_rows, means)",
-        source: include_str!("../../../kernels/rows.cu"),
-        entry_points: &[
-            "rows_normalize_f32",
-            "rows_normalize_backward_f32",
-            "sum_div_f32",
-        ],
-    },
-    KernelSource {
-        name: "sgd",
-        rust_op: "train::sgd",
-        source: include_str!("../../../kernels/sgd.cu"),
-        entry_points: &["sgd_step_f32"],
-    },
+    crate::ops::add::cuda::KERNEL,
+    crate::ops::batch_norm::cuda::KERNEL,
+    crate::ops::clip_grad_norm::cuda::KERNEL,
+    crate::ops::concat::cuda::KERNEL,
+    crate::ops::conv2d::cuda::KERNEL,
+    crate::ops::crop::cuda::KERNEL,
+    crate::ops::cross_entropy::cuda::KERNEL,
+    crate::ops::drop_path::cuda::KERNEL,
+    ELEMENTARY,
+    crate::ops::gemm::cuda::KERNEL,
+    crate::ops::global_avg_pool::cuda::KERNEL,
+    crate::ops::linear::cuda::KERNEL,
+    crate::ops::nt_xent::cuda::KERNEL,
+    crate::ops::pirl_nce::cuda::KERNEL,
+    crate::ops::pool::cuda::KERNEL,
+    crate::ops::relu::cuda::KERNEL,
+    crate::ops::rows::cuda::KERNEL,
+    crate::ops::sgd::cuda::KERNEL,
 ];

@@ -15,11 +15,11 @@
 //! The module has a stand-in with the same names (`backend/cuda_stub.rs`)
 //! for builds without the feature. The backend itself ([`CudaBackend`],
 //! fast and exact modes) is in `tensor.rs` (the value, its tensors), `core.rs`
-//! (data movement), `nn.rs` / `nn_elementwise.rs` (network ops),
-//! `train.rs` / `train_losses.rs` (products, losses, optimiser), over
-//! `runtime.rs` (kernels, launches), `blas.rs` (cuBLAS) and `cudnn.rs`
-//! (cuDNN with pinned deterministic algorithms); the decisions that need no
-//! GPU are in `backend::cuda_plan`, tested in every build.
+//! (data movement) and `ops.rs` (the op traits, each method one line into
+//! the op's own `src/ops/<op>/cuda.rs`, where its launches live), over
+//! `runtime.rs` (kernels, the one launch helper), `blas.rs` (cuBLAS) and
+//! `cudnn.rs` (cuDNN with pinned deterministic algorithms); the decisions
+//! that need no GPU are in `backend::cuda_plan`, tested in every build.
 
 use std::sync::Arc;
 
@@ -32,10 +32,9 @@ pub mod blas;
 mod core;
 pub mod cudnn;
 pub mod kernels;
-pub mod nn;
+mod ops;
 pub mod runtime;
 pub mod tensor;
-pub mod train;
 
 pub use tensor::{CudaBackend, GpuTensor};
 

@@ -22,33 +22,10 @@ use cudarc::driver::{
 use super::{compile_kernel, kernels};
 use crate::backend::cuda_plan::{self, ConvGeom, MatLayout};
 use crate::error::{Error, Result};
-use crate::ops::pool::PoolParams;
 
 // SAFETY: plain #[repr(C)] structs of u64, matching the kernels' structs.
 unsafe impl DeviceRepr for ConvGeom {}
 unsafe impl DeviceRepr for MatLayout {}
-
-/// `struct PoolParams` of `kernels/pool.cu`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct PoolArgs {
-    pub kernel: u64,
-    pub stride: u64,
-    pub padding: u64,
-}
-
-// SAFETY: #[repr(C)], three u64, as the kernel's struct.
-unsafe impl DeviceRepr for PoolArgs {}
-
-impl From<&PoolParams> for PoolArgs {
-    fn from(p: &PoolParams) -> Self {
-        PoolArgs {
-            kernel: p.kernel as u64,
-            stride: p.stride as u64,
-            padding: p.padding as u64,
-        }
-    }
-}
 
 /// The opened device with every kernel loaded.
 pub struct Gpu {
@@ -58,15 +35,19 @@ pub struct Gpu {
     funcs: HashMap<&'static str, (CudaFunction, usize)>,
 }
 
-/// A launch being assembled: cudarc's arguments plus a count, checked at
-/// launch against the kernel's parameter count (parsed from its source by
-/// `kernels::c_params`), so a call site that pushes too few or too many
-/// arguments fails with the kernel's name instead of reading garbage.
+/// A launch being assembled: the entry point, its shape, cudarc's
+/// arguments plus a count, checked at [`Launch::go`] against the kernel's
+/// parameter count (parsed from its source by `kernels::c_params`), so a
+/// call site that pushes too few or too many arguments fails with the
+/// kernel's name instead of reading garbage. Every launch of every op goes
+/// through it: `gpu.launch(name, n).arg(..)….go()`.
 pub struct Launch<'a> {
     inner: LaunchArgs<'a>,
     name: &'static str,
     pushed: usize,
     expected: usize,
+    grid: u32,
+    block: u32,
 }
 
 impl<'a> Launch<'a> {
@@ -78,6 +59,36 @@ impl<'a> Launch<'a> {
         self.inner.arg(a);
         self.pushed += 1;
         self
+    }
+
+    /// Pushes each value of `values` in order (the kernels' runs of
+    /// `unsigned long long` sizes).
+    pub fn args(&mut self, values: &'a [u64]) -> &mut Self {
+        for v in values {
+            self.arg(v);
+        }
+        self
+    }
+
+    /// Checks the argument count and launches on the backend's stream.
+    pub fn go(&mut self) {
+        let name = self.name;
+        assert_eq!(
+            self.pushed, self.expected,
+            "CUDA launch of {name}: {} arguments pushed, the kernel takes {}",
+            self.pushed, self.expected
+        );
+        let cfg = LaunchConfig {
+            grid_dim: (self.grid, 1, 1),
+            block_dim: (self.block, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        // SAFETY: every call site pushes exactly the arguments of the entry
+        // point's C signature (checked above against the source; the host
+        // tests run the same signatures), with buffers of the sizes the
+        // kernel indexes.
+        unsafe { self.inner.launch(cfg) }
+            .unwrap_or_else(|e| panic!("CUDA launch of {name}: {e:?}"));
     }
 }
 
@@ -120,8 +131,16 @@ impl Gpu {
         self.funcs.len()
     }
 
-    /// A launch of entry point `name`; push the arguments, then [`go`].
-    pub fn kernel(&self, name: &'static str) -> Launch<'_> {
+    /// A launch of entry point `name` over `n` items, in the grid-stride
+    /// shape of `cuda_plan::grid_for` (the kernels' results do not depend on
+    /// it); push the arguments, then [`Launch::go`]. (`n` is taken first so
+    /// a call can size the launch from a buffer it then borrows mutably.)
+    pub fn launch(&self, name: &'static str, n: usize) -> Launch<'_> {
+        self.launch_with(name, cuda_plan::grid_for(n), cuda_plan::BLOCK)
+    }
+
+    /// A launch with an explicit grid and block (block-order reductions).
+    pub fn launch_with(&self, name: &'static str, grid: u32, block: u32) -> Launch<'_> {
         let (f, expected) = self
             .funcs
             .get(name)
@@ -131,6 +150,8 @@ impl Gpu {
             name,
             pushed: 0,
             expected: *expected,
+            grid,
+            block,
         }
     }
 
@@ -187,30 +208,4 @@ impl Gpu {
             .memset_zeros(buf)
             .unwrap_or_else(|e| panic!("CUDA memset: {e:?}"));
     }
-}
-
-/// Launches with the grid-stride shape for `n` items (`cuda_plan::grid_for`).
-/// (`n` comes first so a call can size the launch from a buffer it then
-/// borrows mutably in the arguments.)
-pub fn go(n: usize, name: &str, args: &mut Launch<'_>) {
-    go_with(args, name, cuda_plan::grid_for(n), cuda_plan::BLOCK);
-}
-
-/// Launches with an explicit grid and block (block-order reductions).
-pub fn go_with(args: &mut Launch<'_>, name: &str, grid: u32, block: u32) {
-    assert_eq!(
-        args.pushed, args.expected,
-        "CUDA launch of {name} ({}): {} arguments pushed, the kernel takes {}",
-        args.name, args.pushed, args.expected
-    );
-    let cfg = LaunchConfig {
-        grid_dim: (grid, 1, 1),
-        block_dim: (block, 1, 1),
-        shared_mem_bytes: 0,
-    };
-    // SAFETY: every call site pushes exactly the arguments of the entry
-    // point's C signature (kernels.rs and kernels/host/src/kernels.rs list
-    // them; the host tests run the same signatures), with buffers of the
-    // sizes the kernel indexes.
-    unsafe { args.inner.launch(cfg) }.unwrap_or_else(|e| panic!("CUDA launch of {name}: {e:?}"));
 }

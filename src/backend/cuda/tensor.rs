@@ -25,6 +25,7 @@ use cudarc::driver::CudaSlice;
 use super::blas::Blas;
 use super::cudnn::Dnn;
 use super::runtime::Gpu;
+use crate::backend::device::{TensorMut, TensorRef};
 use crate::error::Result;
 
 /// f32 values on the device and their shape (row-major).
@@ -135,10 +136,48 @@ impl CudaBackend {
         }
     }
 
+    /// Downloads one f32 from a device buffer.
+    pub fn scalar(&self, buf: &CudaSlice<f32>) -> f32 {
+        self.gpu.download(buf)[0]
+    }
+
+    /// One elementwise kernel `name(in_0, …, in_k, out, n)` over inputs of
+    /// one shape; the output (returned) takes the last input's shape.
+    pub fn map(&self, name: &'static str, inputs: &[&GpuTensor]) -> GpuTensor {
+        let mut y = self.zeros(&inputs.last().expect("map: no input").dims);
+        let n = y.len() as u64;
+        {
+            let mut l = self.gpu.launch(name, y.len());
+            for x in inputs {
+                l.arg(&x.buf);
+            }
+            l.arg(&mut y.buf).arg(&n).go();
+        }
+        y
+    }
+
     /// Downloads a tensor's values (row-major).
     pub fn download(&self, t: &GpuTensor) -> Vec<f32> {
         let mut v = self.gpu.download(&t.buf);
         v.truncate(t.len());
         v
+    }
+}
+
+/// The device tensor behind a rank-erased mutable borrow.
+pub fn tensor_mut<'a>(t: &'a mut TensorMut<'_, CudaBackend>) -> &'a mut GpuTensor {
+    match t {
+        TensorMut::R1(t) => t,
+        TensorMut::R2(t) => t,
+        TensorMut::R4(t) => t,
+    }
+}
+
+/// The device tensor behind a rank-erased borrow.
+pub fn tensor_ref<'a>(t: TensorRef<'a, CudaBackend>) -> &'a GpuTensor {
+    match t {
+        TensorRef::R1(t) => t,
+        TensorRef::R2(t) => t,
+        TensorRef::R4(t) => t,
     }
 }

@@ -10,5 +10,6 @@
 //! accumulation across elements, so nothing else to state.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

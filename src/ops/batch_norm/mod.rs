@@ -31,6 +31,7 @@
 //! Neither changes any order above.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

@@ -12,5 +12,6 @@
 //! 1e-6)`, clamped to at most 1; every element becomes `g·coef`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -4,5 +4,6 @@
 //! channel axis. Pure copies, no arithmetic.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -20,6 +20,7 @@
 //! (depthwise). Never over a reduction.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

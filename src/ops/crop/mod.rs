@@ -9,5 +9,6 @@
 //! `g`, `acc[n, c, i + 1, j + 1] + g[n, c, i, j]`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -18,6 +18,7 @@
 //! `p_ik = exp(x_ik − max_i) / sum_i` and `t_ik = (1 − ε)·[k = y_i] + ε/K`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

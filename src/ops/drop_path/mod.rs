@@ -10,5 +10,6 @@
 //! PyTorch. The backward applies the same map to `dy`. Parallel over samples.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -13,6 +13,7 @@
 //! its summation order, and DESIGN 3.1.2 makes the order part of the spec.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

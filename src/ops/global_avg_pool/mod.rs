@@ -9,5 +9,6 @@
 //! the reciprocal) broadcast over the plane. Parallel over planes `(n, c)`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

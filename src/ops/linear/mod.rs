@@ -5,5 +5,6 @@
 //! fused multiply-add chain over its inner index ascending, from `+0`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

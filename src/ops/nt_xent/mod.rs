@@ -26,6 +26,7 @@
 //! Single-threaded: the work is `(2N)²·D`, small beside the network.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

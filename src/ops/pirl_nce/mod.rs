@@ -42,6 +42,7 @@
 //! normalisation backward of `rows`.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

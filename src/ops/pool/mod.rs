@@ -23,6 +23,7 @@
 //! depends on the thread count.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

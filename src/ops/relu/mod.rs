@@ -8,5 +8,6 @@
 //! else `0`. Parallel over contiguous chunks of elements (independent outputs).
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -6,5 +6,6 @@
 //! reproduce them; one definition keeps them identical.
 
 mod cpu;
+pub mod cuda;
 
 pub(crate) use cpu::*;

@@ -26,6 +26,7 @@
 //! Elements are independent; parameters are processed in the order given.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;
 

@@ -5,5 +5,6 @@
 //! backward is zero, so the model need not call anything.
 
 mod cpu;
+pub mod cuda;
 
 pub use cpu::*;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::data::augment::AugmentConfig;
 use crate::data::augment::Normalize;
 use crate::ledger::Record;
 
