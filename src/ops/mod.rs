@@ -24,6 +24,7 @@ pub mod linear;
 pub mod pool;
 pub mod profile;
 pub mod relu;
+pub(crate) mod transpose;
 pub mod zero;
 
 #[cfg(test)]
