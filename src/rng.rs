@@ -112,6 +112,15 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// The ChaCha20 stream keyed by `key` directly, for draws that are not
+    /// below a master seed (e.g. `audit --retrain`'s pick, keyed by a log's
+    /// head and an auditor's nonce).
+    pub fn from_key(key: [u8; 32]) -> Self {
+        Stream {
+            rng: ChaCha20Rng::from_seed(key),
+        }
+    }
+
     pub fn next_u32(&mut self) -> u32 {
         self.rng.next_u32()
     }

@@ -1,6 +1,6 @@
 //! The committed golden log (`fixtures/golden/search-default-seed0/`, made by
 //! `csnas search --seed 0` on the built-in digits, REPRODUCE.md): `audit`
-//! accepts it and retrains two of its trials (chosen from the seed) to the
+//! accepts it and retrains two of its trials (picked from its head hash) to the
 //! same bits, its head and config record are the ones REPRODUCE.md publishes,
 //! and (ignored by default: the whole default search, minutes on 2 cores)
 //! `replay` recomputes every trial. A change that alters a trial's arithmetic

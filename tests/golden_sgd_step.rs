@@ -21,9 +21,9 @@ use csnas::backend::CpuF64;
 use csnas::genotype::Genotype;
 use csnas::model::checkpoint::{load_checkpoint, read_network_metadata};
 use csnas::model::{Network, NetworkKind, StateEntry, StateValue};
+use csnas::ops::sgd::SgdConfig;
 use csnas::rng::StreamPath;
 use csnas::train::optim::Optimizer;
-use csnas::train::sgd::SgdConfig;
 use csnas::train::supervised::{StepConfig, train_step_exact};
 use ndarray::Array4;
 

@@ -24,9 +24,9 @@ use super::device::{BackendCore, TensorMut, TensorRef};
 use crate::error::Result;
 use crate::ops::batch_norm::BatchNormParams;
 use crate::ops::conv2d::Conv2dParams;
+use crate::ops::pirl_nce::MemoryBank;
 use crate::ops::pool::PoolParams;
-use crate::train::pirl_nce::MemoryBank;
-use crate::train::sgd::SgdConfig;
+use crate::ops::sgd::SgdConfig;
 
 /// Convolution (`src/ops/conv2d`): im2col + gemm orders documented there.
 pub trait ConvOps: BackendCore {

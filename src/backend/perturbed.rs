@@ -26,10 +26,10 @@ use super::ops::{
 use crate::error::Result;
 use crate::ops::batch_norm::BatchNormParams;
 use crate::ops::conv2d::Conv2dParams;
+use crate::ops::pirl_nce::MemoryBank;
 use crate::ops::pool::PoolParams;
+use crate::ops::sgd::SgdConfig;
 use crate::real::Real;
-use crate::train::pirl_nce::MemoryBank;
-use crate::train::sgd::SgdConfig;
 
 /// Every op of the seam, by method name (what [`Perturbed::new`] accepts).
 pub const OPS: &[&str] = &[

@@ -47,10 +47,10 @@ use crate::backend::ops::{
 use crate::error::Result;
 use crate::ops::batch_norm::BatchNormParams;
 use crate::ops::conv2d::Conv2dParams;
+use crate::ops::pirl_nce::MemoryBank;
 use crate::ops::pool::PoolParams;
 use crate::ops::profile::OpClass;
-use crate::train::pirl_nce::MemoryBank;
-use crate::train::sgd::SgdConfig;
+use crate::ops::sgd::SgdConfig;
 
 mod peak;
 #[cfg(test)]

@@ -26,9 +26,9 @@ use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
+use crate::ops::sgd::SgdConfig;
 use crate::rng::StreamPath;
 use crate::train::optim::Optimizer;
-use crate::train::sgd::SgdConfig;
 
 /// NT-Xent temperature of the bench step (SimCLR's default).
 pub const BENCH_TEMPERATURE: f64 = 0.5;

@@ -33,13 +33,13 @@ use crate::model::checkpoint::{
     check_metadata, load_checkpoint, read_network_metadata, shape_facts,
 };
 use crate::model::{HeadConfig, Network, NetworkConfig, NetworkKind};
+use crate::ops::nt_xent::NT_XENT_TEMPERATURE;
+use crate::ops::pirl_nce::PIRL_TEMPERATURE;
+use crate::ops::sgd::SgdConfig;
 use crate::parallel::with_threads;
 use crate::rng::StreamPath;
 use crate::train::contrastive::train_network;
 use crate::train::linear_eval::{LinearConfig, linear_eval};
-use crate::train::nt_xent::NT_XENT_TEMPERATURE;
-use crate::train::pirl_nce::PIRL_TEMPERATURE;
-use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective, TrialEnd};
 
 /// The contrastive objective to train the encoder with.

@@ -55,7 +55,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  csnas replay runs/s0")]
     Replay(replay::ReplayArgs),
     /// Check a log's hashes, links, genotypes and proposals; retrain a few trials.
-    #[command(after_help = "Example:\n  csnas audit runs/s0 --retrain 2")]
+    #[command(
+        after_help = "Example:\n  csnas audit runs/s0 --retrain 2\n  csnas audit runs/s0 --retrain 4 --nonce 2026-12-02-alice --forged 3"
+    )]
     Audit(audit::AuditArgs),
     /// Print a log's trials and best genotype, or one record, as text or JSON.
     #[command(

@@ -6,17 +6,19 @@
 //! hash, streams and objective; each proposal must follow from the earlier
 //! trials' recorded objectives — in a batch log, from the log at the batch's
 //! start with the constant liar (`crate::search::batch`) — (no training, so
-//! a whole log is checked in seconds); and, optionally, a few trials chosen
-//! from the seed are retrained to check their losses. The first failure is a `CheckFailed` naming the
+//! a whole log is checked in seconds); and, optionally, a few trials picked
+//! from the head hash and the auditor's nonce ([`super::audit_pick`]) are
+//! retrained to check their losses, and the report states the chance that a
+//! log with forged trials would have passed. The first failure is a `CheckFailed` naming the
 //! record; each check that passed is reported as a line.
 
 use std::path::Path;
 
+use super::audit_pick::{PassChance, default_forged, pass_chance, retrain_choice};
 use super::record::{Exact, Hash, TrialRecord, TrialStatus};
 use super::replay::first_difference;
 use super::store::Ledger;
 use crate::error::{Error, Result};
-use crate::rng::StreamPath;
 use crate::search::SearchConfig;
 use crate::search::runner::{
     TrialRunner, history_entry, proposal, read_log, trial_record, trial_root, trial_streams,
@@ -24,35 +26,64 @@ use crate::search::runner::{
 use crate::train::label_free::Score;
 
 /// What a successful audit checked, one line per check.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuditReport {
     pub lines: Vec<String>,
     pub head: Hash,
+    /// The config record's hash (the log's first record).
+    pub config: Hash,
     pub trials: usize,
+    /// The trials retrained (ascending; empty without `--retrain`).
+    pub retrained: Vec<usize>,
+    /// The auditor's nonce the pick was keyed with (empty when none).
+    pub nonce: String,
+    /// The chance that a log with `m` forged trials passes this audit, for
+    /// each `m` asked (by default 1 and 10% of the trials).
+    pub chances: Vec<PassChance>,
 }
 
-/// The stream that picks the trials `--retrain` recomputes: `seed/audit`.
-pub fn retrain_stream(seed: u64) -> StreamPath {
-    StreamPath::root(seed).child("audit")
+/// How `audit` retrains: how many trials, keyed by which nonce, which
+/// forged counts to state the pass chance for, and with which runner.
+#[derive(Clone, Copy, Default)]
+pub struct AuditOptions<'a> {
+    /// Trials to retrain (`--retrain K`; 0 = none).
+    pub retrain: usize,
+    /// The auditor's nonce (`--nonce`; empty = the pick follows from the
+    /// head alone).
+    pub nonce: &'a str,
+    /// Forged counts to state the pass chance for (empty = 1 and 10% of
+    /// the trials, [`default_forged`]).
+    pub forged: &'a [usize],
+    /// The trial runner, needed when `retrain > 0`.
+    pub runner: Option<&'a dyn TrialRunner>,
 }
 
-/// The `k` trials (of `n`) to retrain: the first `k` of a permutation drawn
-/// from [`retrain_stream`], ascending.
-pub fn retrain_choice(seed: u64, n: usize, k: usize) -> Vec<usize> {
-    let mut picked = retrain_stream(seed).stream().permutation(n);
-    picked.truncate(k.min(n));
-    picked.sort_unstable();
-    picked
-}
-
-/// Audits the log in `dir`. `retrain` trials are retrained with `runner`
-/// (which must then be given). `log` receives each finding as it is made.
+/// Audits the log in `dir`, retraining `retrain` trials picked from the head
+/// (no nonce) with `runner`; see [`audit_with`].
 pub fn audit(
     dir: &Path,
     retrain: usize,
     runner: Option<&dyn TrialRunner>,
     log: &mut dyn FnMut(&str),
 ) -> Result<AuditReport> {
+    let options = AuditOptions {
+        retrain,
+        runner,
+        ..AuditOptions::default()
+    };
+    audit_with(dir, &options, log)
+}
+
+/// Audits the log in `dir`: every check, then `options.retrain` trials
+/// picked by [`retrain_choice`] from the head and nonce are retrained with
+/// `options.runner` (which must then be given). `log` receives each finding
+/// as it is made.
+pub fn audit_with(
+    dir: &Path,
+    options: &AuditOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<AuditReport> {
+    let retrain = options.retrain;
     let mut lines = Vec::new();
     let mut say = |s: String| {
         log(&s);
@@ -110,11 +141,19 @@ pub fn audit(
         "proposals: all {} follow from the earlier recorded objectives",
         trials.len()
     ));
+    let n = trials.len();
+    let picked = retrain_choice(&summary.head, options.nonce, n, retrain);
+    let nonce = match options.nonce {
+        "" => "no nonce".to_string(),
+        s => format!("nonce {s:?}"),
+    };
     if retrain > 0 {
-        let runner = runner.ok_or_else(|| {
+        let runner = options.runner.ok_or_else(|| {
             Error::invalid("audit --retrain needs a trial runner (the search data)")
         })?;
-        let picked = retrain_choice(config.seed, trials.len(), retrain);
+        say(format!(
+            "retrain: picked trials {picked:?} of {n} from the head and {nonce}"
+        ));
         for &t in &picked {
             let (hash, rec) = &trials[t];
             let choices = history_entry(rec).0;
@@ -140,11 +179,32 @@ pub fn audit(
             "retrain: {} trials {picked:?} reproduced bit for bit",
             picked.len()
         ));
+    } else {
+        say(
+            "retrain: none; only retraining catches edited and re-hashed losses, \
+             objectives, weights digests or statuses (--retrain K)"
+                .to_string(),
+        );
+    }
+    let forged = match options.forged {
+        [] => default_forged(n),
+        m => m.to_vec(),
+    };
+    let chances: Vec<PassChance> = forged
+        .iter()
+        .map(|&m| pass_chance(n, picked.len(), m))
+        .collect();
+    for c in &chances {
+        say(format!("forgery: {}", c.line()));
     }
     Ok(AuditReport {
         lines,
         head: summary.head,
-        trials: trials.len(),
+        config: config_hash,
+        trials: n,
+        retrained: picked,
+        nonce: options.nonce.to_string(),
+        chances,
     })
 }
 

@@ -198,12 +198,85 @@ fn replay_with_different_training_names_the_record_field_and_epoch() {
 }
 
 #[test]
-fn retrained_trials_are_a_function_of_the_seed() {
+fn a_forged_weights_digest_passes_plain_audit_and_fails_when_the_pick_hits_it() {
+    let src = make_log("forge-src", 18);
+    let dst = TempDir::new("forge-dst");
+    // Trial 5's weights digest edited and the log re-hashed consistently:
+    // nothing but retraining trial 5 can notice.
+    rewrite(&src.0, &dst.0, |r| {
+        if let Record::Trial(t) = r
+            && t.index == 5
+        {
+            t.weights_digest = Some(blake3::hash(b"forged"));
+        }
+    });
+    let report = audit_quiet(&dst.0).unwrap();
+    assert!(report.retrained.is_empty());
+    // With no retraining a forged log always passes, and the report says so.
+    assert_eq!(report.chances[0].p, 1.0);
+    let head = Ledger::open_read_only(&dst.0).unwrap().head();
+    let with = |nonce: &str| {
+        let options = AuditOptions {
+            retrain: 2,
+            nonce,
+            forged: &[1],
+            runner: Some(&fake() as &dyn crate::search::runner::TrialRunner),
+        };
+        audit_with(&dst.0, &options, &mut |_| {})
+    };
+    // An auditor's nonce whose pick misses trial 5: the log passes, and the
+    // report states the chance of that: C(7,2)/C(8,2) = 21/28 = 3/4.
+    let miss = (0..100)
+        .map(|i| i.to_string())
+        .find(|n| !audit_pick::retrain_choice(&head, n, 8, 2).contains(&5))
+        .unwrap();
+    let report = with(&miss).unwrap();
     assert_eq!(
-        audit::retrain_choice(3, 10, 4),
-        audit::retrain_choice(3, 10, 4)
+        report.retrained,
+        audit_pick::retrain_choice(&head, &miss, 8, 2)
     );
-    assert_eq!(audit::retrain_choice(3, 10, 20).len(), 10);
-    let picks: Vec<_> = (0..8).map(|s| audit::retrain_choice(s, 10, 3)).collect();
-    assert!(picks.iter().any(|p| *p != picks[0]));
+    assert_eq!(report.nonce, miss);
+    assert_eq!(report.chances[0].exact, Some((3, 4)));
+    assert!(
+        report
+            .lines
+            .iter()
+            .any(|l| l.contains(&format!("{:?}", report.retrained))
+                && l.contains(&format!("nonce {miss:?}"))),
+        "{:?}",
+        report.lines
+    );
+    // A nonce whose pick includes trial 5: retraining names the forgery.
+    let hit = (0..100)
+        .map(|i| i.to_string())
+        .find(|n| audit_pick::retrain_choice(&head, n, 8, 2).contains(&5))
+        .unwrap();
+    let e = with(&hit).unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(
+        e.to_string().contains("(trial 5) differs: weights_digest"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_retrained_trials_follow_from_the_head_not_the_seed() {
+    // Two logs of one seed that differ in one trial pick differently for
+    // some nonce; one log picks the same for the same nonce.
+    let src = make_log("pick-src", 19);
+    let dst = TempDir::new("pick-dst");
+    rewrite(&src.0, &dst.0, |r| {
+        if let Record::Trial(t) = r
+            && t.index == 7
+        {
+            t.weights_digest = Some(blake3::hash(b"other"));
+        }
+    });
+    let a = Ledger::open_read_only(&src.0).unwrap().head();
+    let b = Ledger::open_read_only(&dst.0).unwrap().head();
+    assert_ne!(a, b);
+    let pick = |h: &Hash, n: &str| audit_pick::retrain_choice(h, n, 8, 3);
+    assert!((0..20).any(|i| pick(&a, &i.to_string()) != pick(&b, &i.to_string())));
+    let report = audit(&src.0, 3, Some(&fake()), &mut |_| {}).unwrap();
+    assert_eq!(report.retrained, pick(&a, ""));
 }

@@ -10,15 +10,18 @@
 //! - [`store`]: the on-disk log (records, HEAD, LOCK, meta) and chain checks.
 //! - [`replay`]: recompute every trial and name the first difference.
 //! - [`audit`]: check hashes, links, genotypes and proposals; retrain a few.
+//! - [`audit_pick`]: which trials `audit --retrain` picks (head and nonce),
+//!   and the chance that a forged log passes.
 //! - [`facts`]: the unhashed facts beside each record; trials' wall times.
 
 pub mod audit;
+pub mod audit_pick;
 pub mod facts;
 pub mod record;
 pub mod replay;
 pub mod store;
 
-pub use audit::{AuditReport, audit};
+pub use audit::{AuditOptions, AuditReport, audit, audit_with};
 pub use record::{ConfigRecord, Exact, Hash, Record, SCHEMA_VERSION, TrialRecord, TrialStatus};
 pub use replay::{ReplayReport, read_config, replay};
 pub use store::{ChainSummary, Ledger};

@@ -1,4 +1,9 @@
-//! CPU reference ops, forward and backward, on ndarray (NCHW, standard layout).
+//! The ops, forward and backward: each folder `ops/<op>/` holds the op's
+//! parameters and its documented accumulation order (`mod.rs`) and the CPU
+//! reference on ndarray, NCHW standard layout (`cpu.rs`, re-exported by
+//! `mod.rs`, so `ops::conv2d::conv2d_forward` is the CPU reference). The
+//! losses (`nt_xent`, `pirl_nce`, `cross_entropy`) and the optimiser update
+//! (`sgd`, `clip_grad_norm`) are ops too.
 //!
 //! Why one folder per op: each op's parameters, accumulation order, reference
 //! kernel and (with the `cuda` feature) GPU kernel sit side by side, so the
@@ -14,16 +19,22 @@
 
 pub mod add;
 pub mod batch_norm;
+pub mod clip_grad_norm;
 pub mod concat;
 pub mod conv2d;
 pub mod crop;
+pub mod cross_entropy;
 pub mod drop_path;
 pub mod gemm;
 pub mod global_avg_pool;
 pub mod linear;
+pub mod nt_xent;
+pub mod pirl_nce;
 pub mod pool;
 pub mod profile;
 pub mod relu;
+pub(crate) mod rows;
+pub mod sgd;
 pub(crate) mod transpose;
 pub mod zero;
 

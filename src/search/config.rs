@@ -17,8 +17,8 @@ use crate::error::Result;
 use crate::invalid;
 use crate::ledger::{ConfigRecord, Hash, SCHEMA_VERSION};
 use crate::model::{HeadConfig, NetworkConfig};
+use crate::ops::sgd::SgdConfig;
 use crate::train::label_free::Score;
-use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective};
 
 mod authors;

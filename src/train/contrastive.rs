@@ -38,7 +38,6 @@
 //!    rounded to f32.
 
 use super::optim::Optimizer;
-use super::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives, pirl_negative_count};
 use super::trial::{ContrastiveSpec, Objective, Progress, TrialEnd, TrialOutcome};
 use crate::backend::Backend;
 use crate::data::Dataset;
@@ -48,6 +47,7 @@ use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::{Network, NetworkConfig, NetworkKind};
+use crate::ops::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives, pirl_negative_count};
 use crate::rng::StreamPath;
 use ndarray::{Axis, concatenate};
 

@@ -6,9 +6,9 @@ use crate::data::augment::{AugmentConfig, ColorJitter, Geometry};
 use crate::data::{DataSpec, Dataset, load};
 use crate::genotype::builtin;
 use crate::model::{HeadConfig, NetworkConfig};
+use crate::ops::sgd::SgdConfig;
 use crate::parallel::with_threads;
 use crate::rng::StreamPath;
-use crate::train::sgd::SgdConfig;
 use crate::train::trial::{ContrastiveSpec, Objective, TrialEnd, TrialOutcome, run_contrastive};
 
 fn digits() -> Dataset {

@@ -6,11 +6,12 @@
 //! `1e-12` relative (PyTorch reduces in its own order, so not bit for bit);
 //! the f32 SGD step agrees bit for bit (see `sgd`'s note on fused steps).
 
-use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
-use super::nt_xent::{nt_xent_backward, nt_xent_forward};
-use super::pirl_nce::{MemoryBank, pirl_nce_backward, pirl_nce_forward};
 use super::schedule::{cosine_lr, step_lr};
-use super::sgd::{ParamRef, SgdConfig, SgdState, clip_grad_norm, sgd_step};
+use crate::ops::clip_grad_norm::clip_grad_norm;
+use crate::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use crate::ops::nt_xent::{nt_xent_backward, nt_xent_forward};
+use crate::ops::pirl_nce::{MemoryBank, pirl_nce_backward, pirl_nce_forward};
+use crate::ops::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
 use ndarray::{Array2, arr2};
 
 fn close(what: &str, got: &[f64], want: &[f64], rel: f64) {

@@ -37,7 +37,6 @@
 use ndarray::{Array2, Axis, concatenate, s};
 
 use super::contrastive::{batch_sizes, original_config, train_network};
-use super::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives};
 use super::spectrum::symmetric_eigenvalues;
 use super::trial::{ContrastiveSpec, Objective, Progress, TrialEnd, TrialOutcome};
 use crate::backend::{Backend, CpuF32};
@@ -47,6 +46,7 @@ use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::invalid;
 use crate::model::Network;
+use crate::ops::pirl_nce::{BANK_WEIGHT, MemoryBank, draw_negatives};
 use crate::rng::StreamPath;
 
 /// RankMe's ε (Garrido et al. 2023, eq. 1).
@@ -224,7 +224,7 @@ pub fn measure<B: Backend<Elem = f32>>(
             Objective::NtXent { temperature } => dev.nt_xent_forward(&z_dev, temperature as f32)?.0,
             Objective::PirlNce { temperature } => {
                 let positions: Vec<usize> = (start..start + b).collect();
-                let k = super::pirl_nce::pirl_negative_count(b);
+                let k = crate::ops::pirl_nce::pirl_negative_count(b);
                 let mut stream = views.at("negatives", c as u64).stream();
                 let negs = draw_negatives(bank.len(), &positions, k, &mut stream)?;
                 let (fv, _) = dev.split_rows(&z_dev, b);

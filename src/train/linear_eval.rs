@@ -30,8 +30,8 @@ use crate::data::batch::batch;
 use crate::error::Result;
 use crate::invalid;
 use crate::model::Network;
+use crate::ops::sgd::SgdConfig;
 use crate::rng::StreamPath;
-use crate::train::sgd::SgdConfig;
 use ndarray::{Array1, Array2, Axis, concatenate};
 
 /// Settings of the linear classifier's training.

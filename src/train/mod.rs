@@ -8,12 +8,11 @@
 //! and each documents its accumulation order (DESIGN 3.1.2) so a GPU path can
 //! reproduce it.
 //!
-//! - [`nt_xent`]: SimCLR NT-Xent (in-batch negatives).
-//! - [`pirl_nce`]: the CSNAS authors' PIRL-style NCE with a memory bank.
-//! - [`cross_entropy`]: softmax cross-entropy with label smoothing; the
-//!   auxiliary-head weighting.
-//! - [`sgd`]: SGD with momentum and weight decay (PyTorch semantics),
-//!   `clip_grad_norm`.
+//! - The losses and the optimiser update are ops, each in its folder beside
+//!   its CUDA side: [`crate::ops::nt_xent`], [`crate::ops::pirl_nce`],
+//!   [`crate::ops::cross_entropy`], [`crate::ops::sgd`],
+//!   [`crate::ops::clip_grad_norm`] (re-exported here under their old
+//!   paths, `train::sgd` and so on, which still resolve).
 //! - [`schedule`]: cosine annealing, step decay, linear drop-path.
 //! - [`trial`] / [`contrastive`]: one contrastive search trial (the loop
 //!   that uses the pieces above); [`linear_eval`]: frozen-encoder linear
@@ -23,20 +22,17 @@
 //! - [`supervised`]: the supervised training loop and evaluation (labels).
 
 pub mod contrastive;
-pub mod cross_entropy;
 pub mod evaluate;
 pub mod label_free;
 pub mod linear_eval;
-pub mod nt_xent;
 pub mod optim;
-pub mod pirl_nce;
 pub mod schedule;
-pub mod sgd;
 pub mod spectrum;
 pub mod supervised;
 pub mod trial;
 
-mod rows;
+/// The losses and SGD moved to [`crate::ops`]; their old paths still resolve.
+pub use crate::ops::{cross_entropy, nt_xent, pirl_nce, sgd};
 
 #[cfg(test)]
 mod golden_tests;

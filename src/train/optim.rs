@@ -10,16 +10,17 @@
 //!    ([`OptimOps::l2_norm`](crate::backend::OptimOps::l2_norm)) in walk
 //!    (state-dict) order; `total` and `coef` on the host
 //!    ([`clip_coefficient`]); every gradient scaled by `coef`, in place —
-//!    exactly [`clip_grad_norm`](super::sgd::clip_grad_norm)'s arithmetic.
+//!    exactly [`clip_grad_norm`](crate::ops::clip_grad_norm::clip_grad_norm)'s arithmetic.
 //! 2. One [`sgd_update`](crate::backend::OptimOps::sgd_update) per
 //!    parameter in walk order (elements are independent, so the order of
 //!    parameters changes no bit).
 
-use super::sgd::{SgdConfig, clip_coefficient};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::model::Network;
 use crate::model::layers::Entry;
+use crate::ops::clip_grad_norm::clip_coefficient;
+use crate::ops::sgd::SgdConfig;
 use crate::real::Real;
 
 /// SGD with momentum and weight decay and optional gradient clipping; owns

@@ -10,8 +10,8 @@ use crate::data::augment::AugmentConfig;
 use crate::error::Result;
 use crate::genotype::Genotype;
 use crate::model::{HeadConfig, NetworkConfig};
+use crate::ops::sgd::SgdConfig;
 use crate::rng::StreamPath;
-use crate::train::sgd::SgdConfig;
 
 /// The contrastive objective of a trial.
 #[derive(Clone, Debug, PartialEq)]

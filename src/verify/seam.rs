@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::ops::batch_norm::BatchNormParams;
 use crate::ops::conv2d::Conv2dParams;
 use crate::ops::pool::PoolParams;
-use crate::train::sgd::SgdConfig;
+use crate::ops::sgd::SgdConfig;
 
 /// The drop probability of the drop-path case.
 pub(super) const DROP_PROB: f64 = 0.2;

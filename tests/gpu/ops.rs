@@ -4,10 +4,10 @@
 use csnas::backend::{Backend, TensorMut, TensorRef};
 use csnas::ops::batch_norm::BatchNormParams;
 use csnas::ops::conv2d::Conv2dParams;
+use csnas::ops::pirl_nce::{self as pirl, MemoryBank};
 use csnas::ops::pool::PoolParams;
+use csnas::ops::sgd::SgdConfig;
 use csnas::rng::StreamPath;
-use csnas::train::pirl_nce::{self as pirl, MemoryBank};
-use csnas::train::sgd::SgdConfig;
 use ndarray::{Array, Array1, Array2, Dimension};
 
 /// Uniform `[-1, 1)` values with every 17th a signed zero.

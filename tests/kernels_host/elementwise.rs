@@ -2,8 +2,8 @@
 //! without a reduction across threads, all bit-identical to the CPU.
 
 use crate::common::{LAUNCHES, assert_bits, flat, rand_array, rand_vec, ready};
+use csnas::ops::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
 use csnas::ops::{concat, drop_path, global_avg_pool, relu};
-use csnas::train::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
 use csnas_kernel_host as k;
 use ndarray::{Array2, Ix4};
 

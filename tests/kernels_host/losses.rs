@@ -6,11 +6,11 @@
 //! computed here with the same f32 operations, as the backend does on the host.
 
 use crate::common::{assert_bits, flat, rand_array, rand_vec, ready};
+use csnas::ops::clip_grad_norm::clip_grad_norm;
+use csnas::ops::cross_entropy as ce;
+use csnas::ops::nt_xent;
+use csnas::ops::pirl_nce::{self as pirl, MemoryBank};
 use csnas::rng::StreamPath;
-use csnas::train::cross_entropy as ce;
-use csnas::train::nt_xent;
-use csnas::train::pirl_nce::{self as pirl, MemoryBank};
-use csnas::train::sgd::clip_grad_norm;
 use csnas_kernel_host as k;
 use ndarray::{Array2, Ix2, Ix4, s};
 

@@ -156,7 +156,7 @@ pub(crate) fn flat<T: Real>(t: TensorRef<'_, Cpu<T>>) -> &[T] {
 mod tests {
     use super::*;
     use crate::backend::ops::{ElementwiseOps, LayoutOps, OptimOps};
-    use crate::train::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
+    use crate::ops::sgd::{ParamRef, SgdConfig, SgdState, sgd_step};
 
     #[test]
     fn cpu_arithmetic_names_are_the_hashed_ones() {

@@ -11,13 +11,15 @@ use crate::backend::ops::{
 use crate::error::Result;
 use crate::ops::batch_norm::{self, BatchNormCache, BatchNormParams};
 use crate::ops::conv2d::{self, Conv2dParams};
+use crate::ops::cross_entropy::{self, CrossEntropyCache};
+use crate::ops::nt_xent::{self, NtXentCache};
+use crate::ops::pirl_nce::{self, MemoryBank, PirlNceCache};
 use crate::ops::pool::{self, PoolParams};
-use crate::ops::{add, concat, crop, drop_path, global_avg_pool, linear, relu, zero};
+use crate::ops::sgd::{self, SgdConfig};
+use crate::ops::{
+    add, clip_grad_norm, concat, crop, drop_path, global_avg_pool, linear, relu, zero,
+};
 use crate::real::Real;
-use crate::train::cross_entropy::{self, CrossEntropyCache};
-use crate::train::nt_xent::{self, NtXentCache};
-use crate::train::pirl_nce::{self, MemoryBank, PirlNceCache};
-use crate::train::sgd::{self, SgdConfig};
 
 impl<T: Real> ConvOps for Cpu<T> {
     fn conv2d_forward(&self, x: &Array4<T>, w: &Array4<T>, p: &Conv2dParams) -> Array4<T> {
@@ -247,10 +249,10 @@ impl<T: Real> LossOps for Cpu<T> {
 
 impl<T: Real> OptimOps for Cpu<T> {
     fn l2_norm(&self, g: TensorRef<'_, Self>) -> T {
-        sgd::l2_norm_slice(flat(g))
+        clip_grad_norm::l2_norm_slice(flat(g))
     }
     fn scale(&self, g: TensorMut<'_, Self>, coef: T) {
-        sgd::scale_slice(flat_mut(g), coef)
+        clip_grad_norm::scale_slice(flat_mut(g), coef)
     }
     fn sgd_update(
         &self,

@@ -132,7 +132,7 @@ pub const KERNELS: &[KernelSource] = &[
     },
     KernelSource {
         name: "clip_grad_norm",
-        rust_op: "train::sgd (clip_grad_norm)",
+        rust_op: "ops::clip_grad_norm",
         source: include_str!("../../../kernels/clip_grad_norm.cu"),
         entry_points: &[
             "clip_sumsq_f32",
@@ -249,7 +249,7 @@ pub const KERNELS: &[KernelSource] = &[
     },
     KernelSource {
         name: "rows",
-        rust_op: "train::rows (normalize_rows, means)",
+        rust_op: "ops::rows (normalize_rows, means)",
         source: include_str!("../../../kernels/rows.cu"),
         entry_points: &[
             "rows_normalize_f32",

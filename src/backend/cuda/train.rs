@@ -13,7 +13,7 @@ use super::tensor::{CudaBackend, GpuTensor};
 use crate::backend::cuda_plan::MatLayout;
 use crate::backend::device::{TensorMut, TensorRef};
 use crate::backend::ops::{MatmulOps, OptimOps};
-use crate::train::sgd::SgdConfig;
+use crate::ops::sgd::SgdConfig;
 
 impl CudaBackend {
     /// `C (rows(A) × cols(B)) = A·B`: cuBLAS (fast) or the exact kernel.

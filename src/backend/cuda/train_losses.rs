@@ -11,8 +11,8 @@ use super::super::tensor::{CudaBackend, GpuTensor};
 use crate::backend::ops::LossOps;
 use crate::error::Result;
 use crate::invalid;
-use crate::train::nt_xent::NORMALIZE_EPS;
-use crate::train::pirl_nce::{COSINE_EPS, MemoryBank, VIEW_LOSS_WEIGHT};
+use crate::ops::nt_xent::NORMALIZE_EPS;
+use crate::ops::pirl_nce::{COSINE_EPS, MemoryBank, VIEW_LOSS_WEIGHT};
 
 /// Row-normalised features and their norms.
 pub struct Normalized {

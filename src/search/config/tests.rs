@@ -48,7 +48,7 @@ fn csnas_cifar10_is_what_the_authors_search_script_ran() {
     assert_eq!((c.trials, c.spec.epochs, c.spec.batch_size), (120, 10, 256));
     assert_eq!((c.spec.network.channels, c.spec.network.layers), (32, 8));
     assert_eq!(c.spec.objective, Objective::PirlNce { temperature: 0.07 });
-    assert_eq!(crate::train::pirl_nce::pirl_negative_count(256), 510);
+    assert_eq!(crate::ops::pirl_nce::pirl_negative_count(256), 510);
     assert_eq!((c.spec.sgd.lr, c.spec.sgd.momentum), (1e-3, 0.9));
     assert_eq!(c.spec.sgd.weight_decay, 0.0);
     assert_eq!(c.spec.head.out_dim, 256);

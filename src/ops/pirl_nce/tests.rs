@@ -1,6 +1,7 @@
 //! Tests of the PIRL NCE (kept apart so `pirl_nce.rs` stays readable).
 
 use super::*;
+use crate::ops::pirl_nce::{PIRL_FEATURE_DIM, pirl_negative_count};
 use crate::ops::testing::{check_gradient, dyn_of, random_array};
 use crate::rng::StreamPath;
 use ndarray::{ArrayD, Ix2, arr2};

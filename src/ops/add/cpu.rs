@@ -1,0 +1,32 @@
+//! The CPU reference of elementwise addition: the arithmetic order it follows is
+//! documented in the parent module ([`super`]), next to the op's parameters.
+
+use crate::real::Real;
+use ndarray::{Array, Dimension, Zip};
+
+/// `a + b`, elementwise.
+pub fn add<T: Real, D: Dimension>(a: &Array<T, D>, b: &Array<T, D>) -> Array<T, D> {
+    Zip::from(a).and(b).map_collect(|&x, &y| x + y)
+}
+
+/// `acc += g`, elementwise.
+pub fn add_assign<T: Real, D: Dimension>(acc: &mut Array<T, D>, g: &Array<T, D>) {
+    Zip::from(acc).and(g).for_each(|a, &b| *a += b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::arr1;
+
+    #[test]
+    fn add_is_one_rounding_per_element() {
+        // Hand values: 0.1 + 0.2 rounds once to 0.30000000000000004 in f64.
+        let a = arr1(&[0.1f64, -1.0]);
+        let b = arr1(&[0.2f64, 1.0]);
+        assert_eq!(add(&a, &b).to_vec(), vec![0.1 + 0.2, 0.0]);
+        let mut acc = a.clone();
+        add_assign(&mut acc, &b);
+        assert_eq!(acc, add(&a, &b));
+    }
+}
