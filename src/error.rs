@@ -25,6 +25,9 @@ pub enum Error {
     CheckFailed(String),
     /// The build lacks a capability (e.g. the `cuda` feature). Exit code 2.
     Unsupported(String),
+    /// Stopped by Ctrl-C at a safe point; the message says what was kept and
+    /// how to resume. Exit code 130 (the shell's code for SIGINT).
+    Interrupted(String),
 }
 
 impl Error {
@@ -45,6 +48,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::CheckFailed(_) => 1,
+            Error::Interrupted(_) => 130,
             _ => 2,
         }
     }
@@ -53,7 +57,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Invalid(m) | Error::CheckFailed(m) | Error::Unsupported(m) => f.write_str(m),
+            Error::Invalid(m)
+            | Error::CheckFailed(m)
+            | Error::Unsupported(m)
+            | Error::Interrupted(m) => f.write_str(m),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

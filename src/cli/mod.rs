@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod bench;
 pub mod genotype;
+pub mod interrupt;
 pub mod linear_eval;
 pub mod plot;
 pub mod predict;
@@ -19,6 +20,7 @@ pub mod search;
 pub mod show;
 pub mod study;
 pub mod train;
+pub mod train_resume;
 pub mod trial;
 pub mod verify;
 pub mod watch;
@@ -80,7 +82,7 @@ pub enum Command {
     Trial(trial::TrialArgs),
     /// Train a genotype's evaluation network with labels (supervised) and report test accuracy.
     #[command(
-        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
+        after_help = "Example:\n  csnas train --genotype DARTS_V2 --out model.safetensors\n  csnas train --genotype DARTS_V2 --checkpoint run.safetensors\n  csnas train --genotype DARTS_V2 --resume run.safetensors\n  csnas train --genotype PDARTS --data cifar10:data/cifar-10-batches-bin --print-config"
     )]
     Train(train::TrainArgs),
     /// Write a trained network's per-image logits as CSV.
@@ -130,7 +132,7 @@ pub(crate) fn parse_backend(s: &str) -> std::result::Result<crate::backend::Back
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Genotype(args) => genotype::run(args, out),
-        Command::Search(args) => search::run(args, out),
+        Command::Search(args) => interrupt::explain(search::run(args, out)),
         Command::Replay(args) => replay::run(args, out),
         Command::Audit(args) => audit::run(args, out),
         Command::Show(args) => show::run(args, out),
@@ -160,5 +162,11 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
 /// control characters (from a file's content) are escaped.
 fn eprintln_error(e: &Error) {
     let message = crate::limits::escape(&e.to_string().replace('\n', " "));
-    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+    // A Ctrl-C stop is not a failure: its line says what was kept.
+    let prefix = if matches!(e, Error::Interrupted(_)) {
+        ""
+    } else {
+        "error: "
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{prefix}{message}");
 }

@@ -173,7 +173,10 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         eprint!("{}", settings_text(&config));
     }
     let watch = Watch::new(Mode::for_stderr(args.quiet));
-    let observer: &dyn SearchObserver = &watch;
+    let finish = || watch.finish();
+    let stopper =
+        super::interrupt::StopAfterTrial::install(&watch, &args.out, config.trials, &finish);
+    let observer: &dyn SearchObserver = &stopper;
     let exe = match &args.csnas_bin {
         Some(p) => p.clone(),
         None => std::env::current_exe().map_err(|e| crate::Error::io("csnas binary", e))?,

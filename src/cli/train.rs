@@ -14,6 +14,7 @@ use std::sync::mpsc;
 
 use clap::Args;
 
+use super::train_resume::{Resumable, RunIdentity};
 use crate::backend::{Backend, OnBackend};
 use crate::data::augment::Normalize;
 use crate::data::batch::{Portion, split};
@@ -25,7 +26,7 @@ use crate::limits;
 use crate::model::checkpoint::{network_metadata, save_checkpoint};
 use crate::model::{NetworkConfig, NetworkKind, StateEntry};
 use crate::rng::StreamPath;
-use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised};
+use crate::train::supervised::{Event, SupervisedConfig, SupervisedOutcome, train_supervised_from};
 
 /// Fraction of a data set without an official test part (digits, folders)
 /// held out for testing.
@@ -83,6 +84,16 @@ pub struct TrainArgs {
     /// names) [default: not saved].
     #[arg(long, value_name = "FILE.safetensors")]
     pub out: Option<PathBuf>,
+    /// Save the run's state after every epoch (weights, running statistics,
+    /// momentum, epoch, step; written atomically) for `--resume`
+    /// [default: the `--resume` file, else not saved].
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue the run whose `--checkpoint` file this is; the other flags
+    /// must give the same settings, and the run ends at the same weights as
+    /// one never stopped [default: start from the initial weights].
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub resume: Option<PathBuf>,
     /// No progress bar, no settings on stderr.
     #[arg(long)]
     pub quiet: bool,
@@ -337,11 +348,19 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> Result<()> {
             genotype.hash().to_hex()
         ),
     )?;
+    let settings = settings_text(&cfg, args.seed);
+    let id = RunIdentity {
+        settings: &settings,
+        genotype: &genotype,
+        data_digest: data.loaded.train.digest().to_hex().to_string(),
+    };
+    let resumable = Resumable::new(args.checkpoint.as_deref(), args.resume.as_deref(), id);
+    resumable.on_interrupt();
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             crate::parallel::with_threads(args.threads, || {
-                train_and_save(&args, &genotype, &spec, &cfg, &data, tx)
+                train_and_save(&args, &genotype, &spec, &cfg, &data, &resumable, tx)
             })?
         });
         let mut written = Ok(());
@@ -365,6 +384,7 @@ fn train_and_save(
     spec: &DataSpec,
     cfg: &SupervisedConfig,
     data: &SplitData,
+    resumable: &Resumable<'_>,
     lines: mpsc::Sender<String>,
 ) -> Result<()> {
     let epochs = cfg.epochs;
@@ -406,6 +426,8 @@ fn train_and_save(
         cfg,
         data,
         root: &root,
+        resumable,
+        lines: &lines,
         on_event: &mut on_event,
     })?;
     if let Some(path) = &args.out {
@@ -422,29 +444,33 @@ fn train_and_save(
     Ok(())
 }
 
-/// [`train_supervised`] on the opened backend; returns the final state dict
+/// [`train_supervised_from`] on the opened backend (from the `--resume`
+/// state, saving every epoch's); returns the final state dict
 /// (on the host) and the outcome.
 struct TrainJob<'a> {
     genotype: &'a Genotype,
     cfg: &'a SupervisedConfig,
     data: &'a SplitData,
     root: &'a StreamPath,
+    resumable: &'a Resumable<'a>,
+    lines: &'a mpsc::Sender<String>,
     on_event: &'a mut dyn FnMut(Event<'_>),
 }
 
 impl OnBackend for TrainJob<'_> {
     type Output = (Vec<StateEntry<f32>>, SupervisedOutcome);
     fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<Self::Output> {
-        let (mut net, outcome) = train_supervised(
+        let d = self.data;
+        let start = self.resumable.start(dev, self.cfg, self.root, self.lines)?;
+        let (mut net, outcome) = train_supervised_from(
             dev,
             self.genotype,
             self.cfg,
-            &self.data.loaded.train,
-            &self.data.train_idx,
-            self.data.test(),
-            &self.data.test_idx,
+            (&d.loaded.train, &d.train_idx, d.test(), &d.test_idx),
             self.root,
+            start,
             self.on_event,
+            &mut |state| self.resumable.at_epoch_end(state, self.cfg),
         )?;
         Ok((net.state_dict(), outcome))
     }

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::model::Network;
 use crate::model::layers::Entry;
 use crate::ops::clip_grad_norm::clip_coefficient;
-use crate::ops::sgd::SgdConfig;
+use crate::ops::sgd::{SgdConfig, SgdState};
 use crate::real::Real;
 
 /// SGD with momentum and weight decay and optional gradient clipping; owns
@@ -42,6 +42,31 @@ impl<B: Backend> Optimizer<B> {
         Optimizer {
             momentum: Vec::new(),
         }
+    }
+
+    /// Momentum buffers from the host (as a saved run holds them: one per
+    /// parameter in walk order, `None` before the parameter's first step).
+    pub fn from_host(dev: &B, momentum: &[SgdState<B::Elem>]) -> Self {
+        let momentum = momentum
+            .iter()
+            .map(|s| {
+                s.momentum_buffer
+                    .as_ref()
+                    .map(|v| dev.upload1(&ndarray::Array1::from(v.clone())))
+            })
+            .collect();
+        Optimizer { momentum }
+    }
+
+    /// The momentum buffers on the host, one per parameter in walk order
+    /// (empty before the first step).
+    pub fn to_host(&self, dev: &B) -> Vec<SgdState<B::Elem>> {
+        self.momentum
+            .iter()
+            .map(|m| SgdState {
+                momentum_buffer: m.as_ref().map(|t| dev.download1(t).to_vec()),
+            })
+            .collect()
     }
 
     /// Checks `sgd` ([`SgdConfig::validate`]), clips (when `clip` is PyTorch's

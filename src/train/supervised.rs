@@ -46,7 +46,7 @@ use crate::train::cross_entropy::{AUX_WEIGHT, with_aux};
 pub use crate::train::evaluate::{argmax, evaluate, for_each_logits};
 use crate::train::optim::Optimizer;
 use crate::train::schedule::{cosine_lr, drop_path_prob};
-use crate::train::sgd::SgdConfig;
+use crate::train::sgd::{SgdConfig, SgdState};
 
 /// Settings of a supervised run.
 #[derive(Clone, Debug, PartialEq)]
@@ -239,6 +239,24 @@ pub struct StepConfig {
     pub drop_path: f64,
 }
 
+/// Where a supervised run stands at an epoch boundary: everything the rest
+/// of the run depends on besides the config, data and stream root (every
+/// later draw is derived from `root`, the epoch and the step), so a run
+/// continued from it ends at the same bits as one never stopped.
+pub struct TrainState<B: Backend> {
+    pub net: Network<B>,
+    /// SGD momentum buffers on the host, one per parameter in state-dict
+    /// order (empty before the first step); refreshed from the optimiser at
+    /// every epoch end.
+    pub momentum: Vec<SgdState<B::Elem>>,
+    /// Epochs finished.
+    pub epoch: usize,
+    /// Global steps taken.
+    pub step: u64,
+    /// The finished epochs' reports.
+    pub reports: Vec<EpochReport>,
+}
+
 /// Trains `genotype`'s evaluation network on `train[train_idx]`, evaluating on
 /// `test[test_idx]` after each epoch (module doc for the order of everything).
 /// Returns the trained network and the outcome.
@@ -254,6 +272,30 @@ pub fn train_supervised<B: Backend<Elem = f32>>(
     root: &StreamPath,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<(Network<B>, SupervisedOutcome)> {
+    let data = (train, train_idx, test, test_idx);
+    train_supervised_from(dev, genotype, cfg, data, root, None, progress, &mut |_| {
+        Ok(())
+    })
+}
+
+/// The training and test data: `(train, train_idx, test, test_idx)`.
+pub type SupervisedData<'a> = (&'a Dataset, &'a [usize], &'a Dataset, &'a [usize]);
+
+/// [`train_supervised`] from `start` (a [`TrainState`] saved at an epoch
+/// boundary of the same run; `None`: from the initial weights), calling
+/// `at_epoch_end` after each epoch's report (to save a checkpoint; an error
+/// stops the run and is returned).
+#[allow(clippy::too_many_arguments)]
+pub fn train_supervised_from<B: Backend<Elem = f32>>(
+    dev: &B,
+    genotype: &Genotype,
+    cfg: &SupervisedConfig,
+    (train, train_idx, test, test_idx): SupervisedData<'_>,
+    root: &StreamPath,
+    start: Option<TrainState<B>>,
+    progress: &mut dyn FnMut(Event<'_>),
+    at_epoch_end: &mut dyn FnMut(&mut TrainState<B>) -> Result<()>,
+) -> Result<(Network<B>, SupervisedOutcome)> {
     cfg.validate(train)?;
     cfg.validate(test)?;
     if train_idx.is_empty() || test_idx.is_empty() {
@@ -263,20 +305,35 @@ pub fn train_supervised<B: Backend<Elem = f32>>(
             test_idx.len()
         ));
     }
-    let mut net = Network::new(
-        dev,
-        genotype,
-        &cfg.network,
-        NetworkKind::Eval,
-        &root.child("init"),
-    )?;
-    let mut opt = Optimizer::new();
+    let mut state = match start {
+        Some(state) if state.epoch > cfg.epochs => {
+            return Err(invalid!(
+                "supervised: the saved state is after epoch {} of a {}-epoch run",
+                state.epoch,
+                cfg.epochs
+            ));
+        }
+        Some(state) => state,
+        None => TrainState {
+            net: Network::new(
+                dev,
+                genotype,
+                &cfg.network,
+                NetworkKind::Eval,
+                &root.child("init"),
+            )?,
+            momentum: Vec::new(),
+            epoch: 0,
+            step: 0,
+            reports: Vec::with_capacity(cfg.epochs),
+        },
+    };
     let augment_root = root.child("augment");
     let test_augment = cfg.test_augment();
     let batches = train_idx.len().div_ceil(cfg.batch_size);
-    let mut step = 0u64;
-    let mut reports = Vec::with_capacity(cfg.epochs);
-    for epoch in 0..cfg.epochs {
+    let mut opt = Optimizer::from_host(dev, &state.momentum);
+    let first = state.epoch;
+    for epoch in first..cfg.epochs {
         let lr = cosine_lr(cfg.sgd.lr, cfg.lr_min, epoch, cfg.epochs);
         let drop = drop_path_prob(cfg.drop_path, epoch, cfg.epochs);
         let step_cfg = StepConfig {
@@ -295,8 +352,8 @@ pub fn train_supervised<B: Backend<Elem = f32>>(
         for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let x = batch(train, chunk, epoch as u64, &augment_root, &cfg.augment)?;
             let labels: Vec<usize> = chunk.iter().map(|&i| train.labels[i] as usize).collect();
-            let path = root.at("drop_path", step);
-            let loss = train_step(&mut net, &x, &labels, &step_cfg, &mut opt, &path)?;
+            let path = root.at("drop_path", state.step);
+            let loss = train_step(&mut state.net, &x, &labels, &step_cfg, &mut opt, &path)?;
             if !loss.is_finite() {
                 return Err(invalid!(
                     "supervised: the loss diverged ({loss}) at epoch {epoch}, batch {b}"
@@ -304,7 +361,7 @@ pub fn train_supervised<B: Backend<Elem = f32>>(
             }
             weighted += f64::from(loss) * chunk.len() as f64;
             seen += chunk.len();
-            step += 1;
+            state.step += 1;
             progress(Event::Batch {
                 epoch,
                 batch: b,
@@ -312,16 +369,23 @@ pub fn train_supervised<B: Backend<Elem = f32>>(
                 loss: weighted / seen as f64,
             });
         }
-        let test_accuracy = evaluate(&mut net, test, test_idx, &test_augment, cfg.batch_size)?;
-        reports.push(EpochReport {
+        let net = &mut state.net;
+        let test_accuracy = evaluate(net, test, test_idx, &test_augment, cfg.batch_size)?;
+        state.reports.push(EpochReport {
             epoch,
             lr,
             drop_path: drop,
             train_loss: (weighted / seen as f64) as f32,
             test_accuracy,
         });
-        progress(Event::Epoch(reports.last().expect("just pushed")));
+        state.epoch = epoch + 1;
+        state.momentum = opt.to_host(dev);
+        progress(Event::Epoch(state.reports.last().expect("just pushed")));
+        at_epoch_end(&mut state)?;
     }
+    let TrainState {
+        mut net, reports, ..
+    } = state;
     let outcome = SupervisedOutcome {
         test_accuracy: reports.last().map_or(0.0, |r| r.test_accuracy),
         epochs: reports,
