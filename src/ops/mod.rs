@@ -38,6 +38,7 @@ pub mod profile;
 pub mod relu;
 pub(crate) mod rows;
 pub mod sgd;
+pub(crate) mod transpose;
 pub mod zero;
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! to what the general path would produce.
 
 use super::Geometry;
+use crate::ops::transpose;
 use crate::real::Real;
 use rayon::prelude::*;
 
@@ -206,7 +207,9 @@ impl<T: Real> Planes<'_, T> {
 }
 
 /// Image `b`'s planes of channels `c0..c0+lanes`, zero-padded and
-/// interleaved into `out`; missing lanes are zero.
+/// interleaved into `out`; missing lanes are zero. `out` is reused across
+/// images: only the interior is written, so the zeros of the padding (and of
+/// missing lanes) from its first filling stay.
 fn interleave_x<T: Real>(
     g: &Geometry,
     x: &[T],
@@ -217,21 +220,23 @@ fn interleave_x<T: Real>(
 ) {
     let (py, px) = (g.p.padding[0], g.p.padding[1]);
     let wp = g.w + 2 * px;
-    out.clear();
-    out.resize((g.h + 2 * py) * wp * LANES, T::ZERO);
-    for l in 0..lanes {
-        let plane = &x[((b * g.cin) + c0 + l) * g.h * g.w..][..g.h * g.w];
-        for (iy, row) in plane.chunks_exact(g.w).enumerate() {
-            let base = (iy + py) * wp + px;
-            for (ix, &v) in row.iter().enumerate() {
-                out[(base + ix) * LANES + l] = v;
-            }
-        }
+    let len = (g.h + 2 * py) * wp * LANES;
+    if out.len() != len {
+        out.clear();
+        out.resize(len, T::ZERO);
+    }
+    let plane = g.h * g.w;
+    let first = &x[((b * g.cin) + c0) * plane..];
+    for iy in 0..g.h {
+        let base = (iy + py) * wp + px;
+        let dst = &mut out[base * LANES..(base + g.w) * LANES];
+        transpose::rows_to_interleaved::<T, LANES>(&first[iy * g.w..], plane, lanes, g.w, dst);
     }
 }
 
 /// Image `b`'s output-gradient planes of channels `c0..c0+lanes`,
-/// interleaved into `out`; missing lanes are zero.
+/// interleaved into `out`; missing lanes are zero (reused as in
+/// [`interleave_x`]).
 fn interleave_dy<T: Real>(
     g: &Geometry,
     dyv: &[T],
@@ -241,12 +246,10 @@ fn interleave_dy<T: Real>(
     out: &mut Vec<T>,
 ) {
     let pix = g.pix();
-    out.clear();
-    out.resize(pix * LANES, T::ZERO);
-    for l in 0..lanes {
-        let plane = &dyv[((b * g.cout) + c0 + l) * pix..][..pix];
-        for (q, &v) in plane.iter().enumerate() {
-            out[q * LANES + l] = v;
-        }
+    if out.len() != pix * LANES {
+        out.clear();
+        out.resize(pix * LANES, T::ZERO);
     }
+    let first = &dyv[((b * g.cout) + c0) * pix..];
+    transpose::rows_to_interleaved::<T, LANES>(first, pix, lanes, pix, out);
 }

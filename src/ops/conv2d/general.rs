@@ -148,6 +148,13 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dy: &[T], w: &[T]) -> Vec<T> 
 
 pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dy: &[T]) -> Vec<T> {
     let (kk, pix, img) = (g.kk(), g.pix(), g.cin * g.h * g.w);
+    // The gemm reads its A in place and transposes (packs) its B. Both
+    // operands are contiguous along the output pixels, so whichever is B is
+    // transposed: take the one with fewer rows (a 1×1 preprocessing
+    // convolution has 4C inputs and C outputs). `dwᵀ = col · dyᵀ` has the
+    // same chains as `dw = dy · colᵀ`: `fma(col, dy, acc)` and
+    // `fma(dy, col, acc)` round the same exact product.
+    let swap = g.cog < kk;
     let mut dw = vec![T::ZERO; g.cout * kk];
     let mut buf = Vec::new();
     for b in 0..g.n {
@@ -155,9 +162,25 @@ pub(super) fn backward_filter<T: Real>(g: &Geometry, x: &[T], dy: &[T]) -> Vec<T
         let dyb = &dy[b * g.cout * pix..(b + 1) * g.cout * pix];
         for gi in 0..g.p.groups {
             let dyg = MatRef::row_major(&dyb[gi * g.cog * pix..][..g.cog * pix], g.cog, pix);
-            let colt = MatRef::row_major(&col[gi * kk * pix..][..kk * pix], kk, pix).t();
+            let colg = MatRef::row_major(&col[gi * kk * pix..][..kk * pix], kk, pix);
+            let out = &mut dw[gi * g.cog * kk..][..g.cog * kk];
             // Accumulating from the second image on continues each chain over n.
-            gemm(dyg, colt, &mut dw[gi * g.cog * kk..][..g.cog * kk], b > 0);
+            if swap {
+                gemm(colg, dyg.t(), out, b > 0);
+            } else {
+                gemm(dyg, colg.t(), out, b > 0);
+            }
+        }
+    }
+    if swap {
+        // Each group's block holds dwᵀ (kk × cog): put it back as cog × kk.
+        for blk in dw.chunks_exact_mut(g.cog * kk) {
+            let t = blk.to_vec();
+            for (k, row) in t.chunks_exact(g.cog).enumerate() {
+                for (co, &v) in row.iter().enumerate() {
+                    blk[co * kk + k] = v;
+                }
+            }
         }
     }
     dw

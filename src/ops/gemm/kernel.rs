@@ -1,13 +1,21 @@
-//! The packed, register-tiled gemm: panels of A (`MR` rows) are copied into
-//! contiguous buffers, and an `MR × NR` block of accumulators lives in a local
-//! array so LLVM keeps it in vector registers and vectorises the fma over `j`.
+//! The register-tiled gemm: an `MR × NR` block of accumulators lives in a
+//! local array so LLVM keeps it in vector registers and vectorises the fma
+//! over `j`.
+//!
+//! A stored row-major (`col_stride == 1`: the weights of a forward
+//! convolution, the image of a filter gradient) is read in place, `MR` rows
+//! at its row stride; only a ragged last panel of `MR` rows is packed. Any
+//! other A is packed into panels of `MR` rows. Packing the weights again for
+//! every image, or an image for one use per B panel, cost as much as the
+//! multiply-adds it fed.
 //!
 //! B is read in place when its rows are contiguous (`col_stride == 1`: the
 //! forward and backward-data products of a convolution), `NR` values per
 //! depth step at the row stride; only a ragged last panel is copied. Packing
 //! such a B would cost as much as the arithmetic when `m` is small (a DARTS
 //! 1×1 convolution has 16–64 output rows). A B stored column-major (the
-//! backward-filter product) is packed, reading each column contiguously.
+//! backward-filter product) is packed by block transposes
+//! ([`crate::ops::transpose`]).
 //!
 //! Loop nest: `jc` (columns, `NC`) → `pc` (depth, `KC`) → rayon over row
 //! blocks of C (`mc` rows) → `jr` (B panels) → `ir` (A panels) → micro-kernel
@@ -25,6 +33,22 @@ const KC: usize = 256;
 const NC: usize = 2048;
 /// Largest row block of C one task handles.
 const MC_MAX: usize = 96;
+
+/// Where the micro-kernel reads A from.
+#[derive(Clone, Copy)]
+enum ASource<'a, T> {
+    /// Packed panels, `kc × MR` each, depth-major.
+    Packed(&'a [T]),
+    /// In place (A stored row-major): element `(r, p)` of the block at
+    /// `data[r * ld + p]` for the first `full` rows (whole panels); the
+    /// rows after them are the packed panel `tail`.
+    Rows {
+        data: &'a [T],
+        ld: usize,
+        full: usize,
+        tail: &'a [T],
+    },
+}
 
 /// Where the micro-kernel reads B from.
 #[derive(Clone, Copy)]
@@ -67,7 +91,20 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
                 |(apack, edge): &mut (Vec<T>, Vec<T>), (blk, cblk)| {
                     let i0 = blk * mc;
                     let rows = cblk.len() / n;
-                    pack_a::<T, MR>(a, i0, rows, pc, kc, apack);
+                    let asrc = if a.col_stride == 1 {
+                        // Rows read in place; only a ragged last panel is packed.
+                        let full = rows / MR * MR;
+                        pack_a::<T, MR>(a, i0 + full, rows - full, pc, kc, apack);
+                        ASource::Rows {
+                            data: &a.data[i0 * a.row_stride + pc..],
+                            ld: a.row_stride,
+                            full,
+                            tail: &apack[..],
+                        }
+                    } else {
+                        pack_a::<T, MR>(a, i0, rows, pc, kc, apack);
+                        ASource::Packed(&apack[..])
+                    };
                     let tile = Tile {
                         kc,
                         rows,
@@ -75,7 +112,7 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
                         ldc: n,
                         load_c: accumulate || pc > 0,
                     };
-                    block::<T, MR, NR>(apack, bsrc, edge, tile, &mut cblk[jc..]);
+                    block::<T, MR, NR>(asrc, bsrc, edge, tile, &mut cblk[jc..]);
                 },
             );
         }
@@ -97,7 +134,7 @@ struct Tile {
 /// `c` starts at the block's top-left element. `edge` holds a copy of a
 /// ragged in-place B panel, zero-padded to `NR` columns.
 fn block<T: Real, const MR: usize, const NR: usize>(
-    ap: &[T],
+    a: ASource<'_, T>,
     b: BSource<'_, T>,
     edge: &mut Vec<T>,
     t: Tile,
@@ -118,19 +155,36 @@ fn block<T: Real, const MR: usize, const NR: usize>(
                 (&edge[..], NR)
             }
         };
-        for (ip, apanel) in ap.chunks_exact(t.kc * MR).enumerate() {
+        for ip in 0..t.rows.div_ceil(MR) {
             let i0 = ip * MR;
             let mr = MR.min(t.rows - i0);
             let cc = &mut c[i0 * t.ldc + j0..];
+            let apanel = match a {
+                ASource::Packed(p) => APanel::Packed(&p[ip * t.kc * MR..][..t.kc * MR]),
+                ASource::Rows { data, ld, full, .. } if i0 < full => {
+                    APanel::Rows(&data[i0 * ld..], ld)
+                }
+                ASource::Rows { full, tail, .. } => {
+                    APanel::Packed(&tail[(i0 - full) / MR * t.kc * MR..][..t.kc * MR])
+                }
+            };
             micro::<T, MR, NR>(apanel, (bpanel, ldb), t, cc, mr, nr);
         }
     }
 }
 
+/// One `MR`-row panel of A: packed (`MR` values per depth step) or `MR`
+/// rows read in place at a row stride.
+#[derive(Clone, Copy)]
+enum APanel<'a, T> {
+    Packed(&'a [T]),
+    Rows(&'a [T], usize),
+}
+
 /// `MR × NR` accumulators: load from C (or +0), fma over the panel depth, store back.
 #[inline(always)]
 fn micro<T: Real, const MR: usize, const NR: usize>(
-    ap: &[T],
+    a: APanel<'_, T>,
     (bp, ldb): (&[T], usize),
     t: Tile,
     c: &mut [T],
@@ -139,15 +193,54 @@ fn micro<T: Real, const MR: usize, const NR: usize>(
 ) {
     let ldc = t.ldc;
     let mut tile = [[T::ZERO; NR]; MR];
+    // Whole rows as fixed-size copies (vector moves, no memcpy call).
     if t.load_c {
         for (r, row) in tile.iter_mut().enumerate().take(mr) {
-            row[..nr].copy_from_slice(&c[r * ldc..r * ldc + nr]);
+            if nr == NR {
+                *row = c[r * ldc..r * ldc + NR].try_into().expect("NR");
+            } else {
+                row[..nr].copy_from_slice(&c[r * ldc..r * ldc + nr]);
+            }
         }
     }
-    fma_panel::<T, MR, NR>(ap, bp, ldb, t.kc, &mut tile);
-    for (r, row) in tile.iter().enumerate().take(mr) {
-        c[r * ldc..r * ldc + nr].copy_from_slice(&row[..nr]);
+    match a {
+        APanel::Packed(ap) => fma_panel::<T, MR, NR>(ap, bp, ldb, t.kc, &mut tile),
+        APanel::Rows(ar, lda) => fma_rows::<T, MR, NR>(ar, lda, bp, ldb, t.kc, &mut tile),
     }
+    for (r, row) in tile.iter().enumerate().take(mr) {
+        if nr == NR {
+            let dst: &mut [T; NR] = (&mut c[r * ldc..r * ldc + NR]).try_into().expect("NR");
+            *dst = *row;
+        } else {
+            c[r * ldc..r * ldc + nr].copy_from_slice(&row[..nr]);
+        }
+    }
+}
+
+/// [`fma_panel`] with A's `MR` rows read in place, row `r` at `ar[r * lda..]`:
+/// the same chains, operands and order.
+#[inline(never)]
+fn fma_rows<T: Real, const MR: usize, const NR: usize>(
+    ar: &[T],
+    lda: usize,
+    bp: &[T],
+    ldb: usize,
+    kc: usize,
+    tile: &mut [[T; NR]; MR],
+) {
+    assert!(kc == 0 || bp.len() >= (kc - 1) * ldb + NR);
+    let rows: [&[T]; MR] = std::array::from_fn(|r| &ar[r * lda..][..kc]);
+    let mut acc = *tile;
+    for p in 0..kc {
+        let bv: &[T; NR] = bp[p * ldb..p * ldb + NR].try_into().expect("NR");
+        for r in 0..MR {
+            let x = rows[r][p];
+            for j in 0..NR {
+                acc[r][j] = x.mul_add(bv[j], acc[r][j]);
+            }
+        }
+    }
+    *tile = acc;
 }
 
 /// The register block: `tile[r][j] = ap[p][r].mul_add(b[p][j], tile[r][j])`
@@ -191,6 +284,11 @@ fn pack_panel<T: Real, const R: usize>(
             let base = r0 + (p0 + p) * m.col_stride;
             dst[..mr].copy_from_slice(&m.data[base..base + mr]);
         }
+    } else if m.col_stride == 1 {
+        // Each row is contiguous along the depth: a block transpose.
+        let kc = panel.len() / R;
+        let src = &m.data[r0 * m.row_stride + p0..];
+        crate::ops::transpose::rows_to_interleaved::<T, R>(src, m.row_stride, mr, kc, panel);
     } else {
         let kc = panel.len() / R;
         for r in 0..mr {
