@@ -8,12 +8,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::export::{ExportArgs, csv, json_text, number};
 use super::write_out;
 use crate::error::Result;
-use crate::ledger::{AuditOptions, audit_with};
+use crate::ledger::{AuditOptions, AuditReport, audit_with};
 use crate::parallel::with_threads;
 use crate::search::open::runner_for;
 use crate::search::runner::TrialRunner;
+use serde_json::{Value, json};
 
 /// Arguments of `csnas audit`.
 #[derive(Debug, Args)]
@@ -54,6 +56,19 @@ pub struct AuditArgs {
     /// the log's own].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<crate::backend::BackendKind>,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// How the text report tags a finding: `ok` for a check that passed,
+/// `note` for what the audit could not check (no retraining, the chance
+/// that a forgery slips through).
+fn status(line: &str) -> &'static str {
+    if line.starts_with("forgery:") || line.starts_with("retrain: none") {
+        "note"
+    } else {
+        "ok"
+    }
 }
 
 /// Runs `csnas audit`.
@@ -63,7 +78,11 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<()> {
         _ => {
             let (runner, note) = runner_for(&args.dir, args.data.as_deref(), args.backend)?;
             if let Some(note) = &note {
-                write_out(out, note)?;
+                // With an export, stdout holds only the export.
+                match args.export.any() {
+                    true => eprint!("{note}"),
+                    false => write_out(out, note)?,
+                }
             }
             Some(runner)
         }
@@ -83,13 +102,21 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<()> {
     let mut lines = String::new();
     let result = with_threads(args.threads, || {
         audit_with(&args.dir, &options, &mut |l| {
-            // A check that passed is `ok`; what the audit could not check
-            // (no retraining, the chance a forgery slips through) is `note`.
-            let note = l.starts_with("forgery:") || l.starts_with("retrain: none");
-            let tag = if note { "note " } else { "ok  " };
+            let tag = if status(l) == "ok" { "ok  " } else { "note " };
             lines.push_str(&format!("{tag}{l}\n"))
         })
     })?;
+    if args.export.json {
+        let doc = match &result {
+            Ok(report) => report_json(report),
+            Err(e) => json!({ "passed": false, "error": e.to_string() }),
+        };
+        write_out(out, &json_text(&doc))?;
+        return result.map(|_| ());
+    }
+    if args.export.csv {
+        return write_out(out, &report_csv(&result?));
+    }
     write_out(out, &lines)?;
     let report = result?;
     write_out(
@@ -100,4 +127,73 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<()> {
             report.head.to_hex()
         ),
     )
+}
+
+/// `audit --json` of a passed audit (README, "Export formats").
+fn report_json(r: &AuditReport) -> Value {
+    let checks: Vec<Value> = (r.lines.iter())
+        .map(|l| json!({ "status": status(l), "message": l }))
+        .collect();
+    let forgery: Vec<Value> = (r.chances.iter())
+        .map(|c| {
+            json!({
+                "forged": c.m,
+                "trials": c.n,
+                "retrained": c.k,
+                // Strings: a u128 does not fit a JSON number exactly.
+                "numerator": c.exact.map(|(a, _)| a.to_string()),
+                "denominator": c.exact.map(|(_, b)| b.to_string()),
+                "probability": number(c.p),
+            })
+        })
+        .collect();
+    json!({
+        "passed": true,
+        "head": r.head.to_hex().to_string(),
+        "config": r.config.to_hex().to_string(),
+        "trials": r.trials,
+        "retrained": r.retrained,
+        "nonce": (!r.nonce.is_empty()).then_some(&r.nonce),
+        "signed_by": r.signed_by,
+        "checks": checks,
+        "forgery": forgery,
+    })
+}
+
+/// The columns of `audit --csv`: one row per forged count asked.
+pub const AUDIT_CSV: [&str; 11] = [
+    "passed",
+    "head",
+    "config",
+    "trials",
+    "retrained",
+    "nonce",
+    "signed_by",
+    "forged",
+    "pass_numerator",
+    "pass_denominator",
+    "pass_probability",
+];
+
+/// `audit --csv` of a passed audit.
+fn report_csv(r: &AuditReport) -> String {
+    let retrained: Vec<String> = r.retrained.iter().map(usize::to_string).collect();
+    let rows: Vec<Vec<String>> = (r.chances.iter())
+        .map(|c| {
+            vec![
+                "true".into(),
+                r.head.to_hex().to_string(),
+                r.config.to_hex().to_string(),
+                r.trials.to_string(),
+                retrained.join(";"),
+                r.nonce.clone(),
+                r.signed_by.clone().unwrap_or_default(),
+                c.m.to_string(),
+                c.exact.map_or(String::new(), |(a, _)| a.to_string()),
+                c.exact.map_or(String::new(), |(_, b)| b.to_string()),
+                c.p.to_string(),
+            ]
+        })
+        .collect();
+    csv(&AUDIT_CSV, &rows)
 }

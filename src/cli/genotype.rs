@@ -8,6 +8,7 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
+use serde_json::{Value, json};
 
 use crate::error::Result;
 use crate::genotype::{BUILTIN_NAMES, Genotype};
@@ -99,6 +100,8 @@ pub struct ShowArgs {
     /// Input image height = width, in pixels.
     #[arg(long, default_value_t = 32)]
     pub image_size: usize,
+    #[command(flatten)]
+    pub export: super::export::ExportArgs,
 }
 
 impl ShowArgs {
@@ -144,7 +147,14 @@ pub fn run(args: GenotypeArgs, out: &mut dyn Write) -> Result<()> {
             let genotype = Genotype::parse_or_builtin(&show.genotype)?;
             let kind = NetworkKind::Eval;
             limits::check_network(&config, Some(&genotype), kind, &limits::flag_names)?;
-            show_report(&genotype, &config, show.auxiliary)?
+            let parameters = count_parameters(&genotype, &config, show.auxiliary)?;
+            if show.export.json {
+                super::export::json_text(&show_json(&genotype, &config, parameters))
+            } else if show.export.csv {
+                show_csv(&genotype, &config, parameters)
+            } else {
+                show_report(&genotype, &config, show.auxiliary)?
+            }
         }
     };
     super::write_out(out, &text)
@@ -183,6 +193,61 @@ pub fn show_report(
     let parameters = count_parameters(genotype, config, include_auxiliary)?;
     Ok(format!("{}parameters: {parameters}\n", describe(genotype)))
 }
+
+/// `genotype show --json`: the genotype (text, hash, each cell's edges and
+/// concat), the network settings and the parameter count (README, "Export
+/// formats").
+pub fn show_json(genotype: &Genotype, config: &NetworkConfig, parameters: usize) -> Value {
+    let edges = |cell: &crate::genotype::Cell| -> Vec<Value> {
+        (cell.edges.iter())
+            .map(|(op, input)| json!({ "op": op.name(), "input": input }))
+            .collect()
+    };
+    json!({
+        "genotype": genotype.to_darts_string(),
+        "hash": genotype.hash().to_hex().to_string(),
+        "normal": edges(&genotype.normal),
+        "normal_concat": genotype.normal.concat,
+        "reduce": edges(&genotype.reduce),
+        "reduce_concat": genotype.reduce.concat,
+        "channels": config.channels,
+        "layers": config.layers,
+        "classes": config.classes,
+        "in_channels": config.in_channels,
+        "image_size": config.image_size,
+        "auxiliary": config.auxiliary,
+        "parameters": parameters,
+    })
+}
+
+/// `genotype show --csv`: one row of [`SHOW_CSV`] columns.
+pub fn show_csv(genotype: &Genotype, config: &NetworkConfig, parameters: usize) -> String {
+    let row = vec![
+        genotype.to_darts_string(),
+        genotype.hash().to_hex().to_string(),
+        config.channels.to_string(),
+        config.layers.to_string(),
+        config.classes.to_string(),
+        config.in_channels.to_string(),
+        config.image_size.to_string(),
+        config.auxiliary.to_string(),
+        parameters.to_string(),
+    ];
+    super::export::csv(&SHOW_CSV, &[row])
+}
+
+/// The columns of `genotype show --csv`.
+pub const SHOW_CSV: [&str; 9] = [
+    "genotype",
+    "hash",
+    "channels",
+    "layers",
+    "classes",
+    "in_channels",
+    "image_size",
+    "auxiliary",
+    "parameters",
+];
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
+pub use super::linear_eval_report::Summary;
 use super::progress::bar;
 use super::write_out;
 use crate::backend::{Backend, OnBackend};
@@ -94,6 +95,8 @@ pub struct LinearEvalArgs {
     pub test_fraction: f64,
     #[command(flatten)]
     pub common: super::flags::RunFlags,
+    #[command(flatten)]
+    pub export: super::export::ExportArgs,
 }
 
 /// Runs `csnas linear-eval`.
@@ -110,8 +113,8 @@ pub fn run(args: LinearEvalArgs, out: &mut dyn Write) -> Result<()> {
         args: &args,
         spec: &spec,
     };
-    let text = with_threads(threads, || args.common.backend.run(job))??;
-    write_out(out, &text)
+    let summary = with_threads(threads, || args.common.backend.run(job))??;
+    write_out(out, &summary.render(&args.export))
 }
 
 impl LinearEvalArgs {
@@ -161,8 +164,8 @@ struct EvalJob<'a> {
 }
 
 impl OnBackend for EvalJob<'_> {
-    type Output = String;
-    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<String> {
+    type Output = Summary;
+    fn run<B: Backend<Elem = f32>>(self, dev: &B) -> Result<Summary> {
         evaluate(dev, self.args, self.spec)
     }
 }
@@ -171,7 +174,7 @@ fn evaluate<B: Backend<Elem = f32>>(
     dev: &B,
     args: &LinearEvalArgs,
     spec: &DataSpec,
-) -> Result<String> {
+) -> Result<Summary> {
     let start = Instant::now();
     let loaded = load(spec)?;
     let root = StreamPath::root(args.common.seed);
@@ -206,16 +209,16 @@ fn evaluate<B: Backend<Elem = f32>>(
         },
     )?;
     pb.finish_and_clear();
-    let text = format!(
-        "encoder: {encoder}\ndata: {spec} ({} train, {} test)\ntrain accuracy: {:.4}\n\
-         test accuracy: {:.4}\nseconds: {:.1}\n",
-        train_idx.len(),
-        test_idx.len(),
-        report.train_accuracy,
-        report.test_accuracy,
-        start.elapsed().as_secs_f64()
-    );
-    Ok(text)
+    Ok(Summary {
+        encoder,
+        data: spec.to_string(),
+        train_images: train_idx.len(),
+        test_images: test_idx.len(),
+        train_accuracy: report.train_accuracy,
+        test_accuracy: report.test_accuracy,
+        final_loss: report.final_loss,
+        seconds: start.elapsed().as_secs_f64(),
+    })
 }
 
 /// The frozen encoder and a one-line description of where it came from.

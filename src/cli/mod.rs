@@ -9,10 +9,12 @@
 
 pub mod audit;
 pub mod bench;
+pub mod export;
 pub mod flags;
 pub mod genotype;
 pub mod interrupt;
 pub mod linear_eval;
+pub mod linear_eval_report;
 pub mod plot;
 pub mod predict;
 pub mod progress;
@@ -48,20 +50,20 @@ pub struct Cli {
 pub enum Command {
     /// Parse, print and hash a genotype, and count its network's parameters.
     #[command(
-        after_help = "Example:\n  csnas genotype show DARTS_V2 --auxiliary\n  csnas genotype draw PC_DARTS_cifar --out docs/cells"
+        after_help = "Example:\n  csnas genotype show DARTS_V2 --auxiliary\n  csnas genotype show DARTS_V2 --json\n  csnas genotype draw PC_DARTS_cifar --out docs/cells"
     )]
     Genotype(genotype::GenotypeArgs),
     /// Run or resume an architecture search, its log in --out DIR.
     #[command(
-        after_help = "Example:\n  csnas search --out runs/s0 --trials 20 --seed 0\n  csnas search --preset csnas-cifar10 --data cifar10:data/cifar-10-batches-bin --out runs/c10 --print-config"
+        after_help = "Example:\n  csnas search --out runs/s0 --trials 20 --seed 0\n  csnas search --out runs/s0 --trials 20 --json\n  csnas search --preset csnas-cifar10 --data cifar10:data/cifar-10-batches-bin --out runs/c10 --print-config"
     )]
     Search(search::SearchArgs),
     /// Recompute every trial of a log and name the first difference.
-    #[command(after_help = "Example:\n  csnas replay runs/s0")]
+    #[command(after_help = "Example:\n  csnas replay runs/s0\n  csnas replay runs/s0 --json")]
     Replay(replay::ReplayArgs),
     /// Check a log's hashes, links, genotypes and proposals; retrain a few trials.
     #[command(
-        after_help = "Example:\n  csnas audit runs/s0 --retrain 2\n  csnas audit runs/s0 --retrain 4 --nonce 2026-12-02-alice --forged 3"
+        after_help = "Example:\n  csnas audit runs/s0 --retrain 2\n  csnas audit runs/s0 --retrain 4 --nonce 2026-12-02-alice --forged 3\n  csnas audit runs/s0 --csv"
     )]
     Audit(audit::AuditArgs),
     /// Sign a log's head and trial count with an ed25519 key, or make a key pair.
@@ -81,7 +83,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  csnas study --out runs/study --genotypes 40 --seeds 3")]
     Study(study::StudyArgs),
     /// Linear evaluation of a frozen encoder: trained, random or from a checkpoint.
-    #[command(after_help = "Example:\n  csnas linear-eval --genotype DARTS_V2 --epochs 10")]
+    #[command(
+        after_help = "Example:\n  csnas linear-eval --genotype DARTS_V2 --epochs 10\n  csnas linear-eval --random-init --json"
+    )]
     LinearEval(linear_eval::LinearEvalArgs),
     /// Run one trial of a search from its spec file (what search workers run).
     #[command(
@@ -99,7 +103,9 @@ pub enum Command {
     )]
     Predict(predict::PredictArgs),
     /// Compare every op of a backend (default cuda) against the CPU reference.
-    #[command(after_help = "Example:\n  csnas verify --backend cuda")]
+    #[command(
+        after_help = "Example:\n  csnas verify --backend cuda\n  csnas verify --backend cpu --csv"
+    )]
     Verify(verify::VerifyArgs),
     /// Time the search network's training step on the CPU (median, op shares, peak memory).
     #[command(

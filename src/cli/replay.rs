@@ -40,22 +40,52 @@ pub struct ReplayArgs {
     /// the log's own].
     #[arg(long, value_parser = super::parse_backend)]
     pub backend: Option<BackendKind>,
+    #[command(flatten)]
+    pub export: super::export::ExportArgs,
 }
 
 /// Runs `csnas replay`.
 pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<()> {
+    use super::export::{csv, json_text};
     let (runner, note) = runner_for(&args.dir, args.data.as_deref(), args.backend)?;
     if let Some(note) = &note {
-        write_out(out, note)?;
+        // With an export, stdout holds only the export.
+        match args.export.any() {
+            true => eprint!("{note}"),
+            false => write_out(out, note)?,
+        }
     }
     let bars = (!args.quiet).then(Bars::new);
     let observer: &dyn SearchObserver = match &bars {
         Some(b) => b,
         None => &Silent,
     };
-    let report = with_threads(args.threads, || replay(&args.dir, &runner, observer))??;
+    let result = with_threads(args.threads, || replay(&args.dir, &runner, observer))?;
     if let Some(b) = &bars {
         b.finish();
+    }
+    let note = note.as_deref().map(str::trim);
+    if args.export.json {
+        let doc = match &result {
+            Ok(r) => serde_json::json!({
+                "passed": true,
+                "trials": r.trials,
+                "head": r.head.to_hex().to_string(),
+                "note": note,
+            }),
+            Err(e) => serde_json::json!({ "passed": false, "error": e.to_string(), "note": note }),
+        };
+        write_out(out, &json_text(&doc))?;
+        return result.map(|_| ());
+    }
+    let report = result?;
+    if args.export.csv {
+        let row = vec![
+            "true".to_string(),
+            report.trials.to_string(),
+            report.head.to_hex().to_string(),
+        ];
+        return write_out(out, &csv(&["passed", "trials", "head"], &[row]));
     }
     write_out(
         out,

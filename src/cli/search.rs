@@ -85,6 +85,8 @@ pub struct SearchArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub common: super::flags::RunFlags,
+    #[command(flatten)]
+    pub export: super::export::ExportArgs,
 }
 
 impl SearchArgs {
@@ -193,18 +195,70 @@ pub fn run(args: SearchArgs, out: &mut dyn Write) -> Result<()> {
         run_search_on(out_dir, &config, &workers, observer)?
     };
     watch.finish();
+    write_out(out, &summary_report(&summary, &args.export))
+}
+
+/// The final summary: head, trial count and best trial, as text, JSON or
+/// CSV (README, "Export formats").
+fn summary_report(
+    summary: &crate::search::runner::SearchSummary,
+    export: &super::export::ExportArgs,
+) -> String {
+    use super::export::{csv, json_text, number};
+    let best = summary.best();
+    let objective =
+        |t: &crate::ledger::TrialRecord| t.objective.map_or(f64::INFINITY, |o| o.to_f64());
+    if export.json {
+        let best = best.map(|(hash, t)| {
+            serde_json::json!({
+                "index": t.index,
+                "record": hash.to_hex().to_string(),
+                "objective": number(objective(t)),
+                "genotype": t.genotype,
+            })
+        });
+        return json_text(&serde_json::json!({
+            "head": summary.head.to_hex().to_string(),
+            "trials": summary.trials.len(),
+            "best": best,
+        }));
+    }
+    if export.csv {
+        let header = [
+            "head",
+            "trials",
+            "best_index",
+            "best_record",
+            "best_objective",
+            "best_genotype",
+        ];
+        let mut row = vec![
+            summary.head.to_hex().to_string(),
+            summary.trials.len().to_string(),
+        ];
+        match best {
+            Some((hash, t)) => row.extend([
+                t.index.to_string(),
+                hash.to_hex().to_string(),
+                objective(t).to_string(),
+                t.genotype.clone(),
+            ]),
+            None => row.extend(std::iter::repeat_n(String::new(), 4)),
+        }
+        return csv(&header, &[row]);
+    }
     let mut text = format!("head: {}\n", summary.head.to_hex());
-    match summary.best() {
+    match best {
         Some((hash, t)) => text.push_str(&format!(
             "best: trial {} (record {}), objective {}\n{}\n",
             t.index,
             &hash.to_hex()[..12],
-            t.objective.map_or(f64::INFINITY, |o| o.to_f64()),
+            objective(t),
             t.genotype
         )),
         None => text.push_str("best: none (no trial ended ok)\n"),
     }
-    write_out(out, &text)
+    text
 }
 
 /// The search's settings as `key = value` lines, the keys a `--config`

@@ -29,9 +29,8 @@ pub struct VerifyArgs {
     /// op's stated tolerance.
     #[arg(long)]
     pub exact: bool,
-    /// Print the report as JSON (one object per op output) instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub export: super::export::ExportArgs,
 }
 
 use super::parse_backend;
@@ -45,11 +44,48 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<()> {
         args.seed,
         args.exact,
     )?;
-    let report = if args.json {
+    let report = if args.export.json {
         verify::render_json(&reference.name(), &candidate.name(), &rows)
+    } else if args.export.csv {
+        render_csv(&reference.name(), &candidate.name(), &rows)
     } else {
         verify::render_table(&reference.name(), &candidate.name(), &rows)
     };
     super::write_out(out, &report)?;
     verify::check(&rows)
+}
+
+/// `verify --csv`: one row per op output (README, "Export formats"); a NaN
+/// divergence is written `NaN`.
+fn render_csv(reference: &str, candidate: &str, rows: &[verify::OutputDivergence]) -> String {
+    let header = [
+        "reference",
+        "candidate",
+        "op",
+        "output",
+        "max_abs",
+        "max_rel",
+        "atol",
+        "rtol",
+        "ok",
+        "failure",
+    ];
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                reference.to_string(),
+                candidate.to_string(),
+                r.op.name().to_string(),
+                r.output.to_string(),
+                r.max_abs.to_string(),
+                r.max_rel.to_string(),
+                r.tolerance.atol.to_string(),
+                r.tolerance.rtol.to_string(),
+                r.failure.is_none().to_string(),
+                r.failure.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    super::export::csv(&header, &rows)
 }
