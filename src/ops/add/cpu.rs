@@ -6,11 +6,23 @@ use ndarray::{Array, Dimension, Zip};
 
 /// `a + b`, elementwise.
 pub fn add<T: Real, D: Dimension>(a: &Array<T, D>, b: &Array<T, D>) -> Array<T, D> {
-    Zip::from(a).and(b).map_collect(|&x, &y| x + y)
+    match (a.as_slice(), b.as_slice()) {
+        (Some(x), Some(y)) if a.dim() == b.dim() => {
+            let sum = crate::parallel::zip_collect(x, y, |&x, &y| x + y);
+            Array::from_shape_vec(a.raw_dim(), sum).expect("shape")
+        }
+        _ => Zip::from(a).and(b).map_collect(|&x, &y| x + y),
+    }
 }
 
 /// `acc += g`, elementwise.
 pub fn add_assign<T: Real, D: Dimension>(acc: &mut Array<T, D>, g: &Array<T, D>) {
+    if acc.dim() == g.dim()
+        && let (Some(a), Some(b)) = (acc.as_slice_mut(), g.as_slice())
+    {
+        crate::parallel::zip_apply(a, b, |a, &b| *a += b);
+        return;
+    }
     Zip::from(acc).and(g).for_each(|a, &b| *a += b);
 }
 

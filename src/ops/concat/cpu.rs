@@ -2,35 +2,49 @@
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
 use crate::real::Real;
-use ndarray::{Array4, Axis, s};
+use ndarray::{Array4, Axis};
 
 /// Concatenates along channels; all inputs must share N, H and W.
+/// Written image by image, each input's block copied whole (one pass, no
+/// zero-filling of the output first).
 pub fn concat_channels<T: Real>(xs: &[&Array4<T>]) -> Array4<T> {
     assert!(!xs.is_empty(), "concat_channels: no inputs");
     let (n, _, h, w) = xs[0].dim();
     let total: usize = xs.iter().map(|x| x.dim().1).sum();
-    let mut y = Array4::<T>::zeros((n, total, h, w));
-    let mut c0 = 0;
-    for x in xs {
-        let (xn, xc, xh, xw) = x.dim();
-        assert_eq!((xn, xh, xw), (n, h, w), "concat_channels: N, H, W differ");
-        y.slice_mut(s![.., c0..c0 + xc, .., ..]).assign(x);
-        c0 += xc;
+    let parts: Vec<_> = xs
+        .iter()
+        .map(|x| {
+            let (xn, xc, xh, xw) = x.dim();
+            assert_eq!((xn, xh, xw), (n, h, w), "concat_channels: N, H, W differ");
+            (x.as_standard_layout(), xc * h * w)
+        })
+        .collect();
+    let mut y = Vec::with_capacity(n * total * h * w);
+    for b in 0..n {
+        for (x, len) in &parts {
+            y.extend_from_slice(&x.as_slice().expect("standard layout")[b * len..][..*len]);
+        }
     }
-    y
+    Array4::from_shape_vec((n, total, h, w), y).expect("shape")
 }
 
 /// Splits `dy` into pieces of the given channel counts.
 pub fn split_channels<T: Real>(dy: &Array4<T>, channels: &[usize]) -> Vec<Array4<T>> {
     let total: usize = channels.iter().sum();
     assert_eq!(total, dy.len_of(Axis(1)), "split_channels: channel counts");
+    let (n, _, h, w) = dy.dim();
+    let dys = dy.as_standard_layout();
+    let dys = dys.as_slice().expect("standard layout");
     let mut c0 = 0;
     channels
         .iter()
         .map(|&c| {
-            let piece = dy.slice(s![.., c0..c0 + c, .., ..]).to_owned();
+            let mut piece = Vec::with_capacity(n * c * h * w);
+            for b in 0..n {
+                piece.extend_from_slice(&dys[(b * total + c0) * h * w..][..c * h * w]);
+            }
             c0 += c;
-            piece
+            Array4::from_shape_vec((n, c, h, w), piece).expect("shape")
         })
         .collect()
 }

@@ -19,14 +19,106 @@ use rayon::prelude::*;
 /// Planes handed to one rayon task at least (a plane is small work).
 const MIN_PLANES: usize = 4;
 
-/// Copies an `h × w` plane into `out`, zero-padded by `(py, px)`.
-fn pad_plane<T: Real>(g: &Geometry, src: &[T], out: &mut Vec<T>) {
+/// Copies an `h × w` plane into `out`, zero-padded by `(py, px)`. `out` is
+/// reused across the planes of one call: only the interior is written, so
+/// the zeros of the border from its first filling stay.
+fn pad_plane<T: Real>(
+    src: &[T],
+    (h, w): (usize, usize),
+    (py, px): (usize, usize),
+    out: &mut Vec<T>,
+) {
+    let wp = w + 2 * px;
+    let len = (h + 2 * py) * wp;
+    if out.len() != len {
+        out.clear();
+        out.resize(len, T::ZERO);
+    }
+    for (iy, row) in src.chunks_exact(w).enumerate() {
+        out[(iy + py) * wp + px..][..w].copy_from_slice(row);
+    }
+}
+
+/// Output columns computed together (accumulators kept in registers).
+const V: usize = 8;
+
+/// Forward of one plane at column stride 1: per block of `V` outputs of a
+/// row, the chains over `(ky, kx)` ascending run in registers, from +0.
+fn forward_unit_stride<T: Real>(g: &Geometry, xp: &[T], wk: &[T], yp: &mut [T]) {
+    let ([kh, kw], [sy, _], [dy, dx]) = (g.p.kernel, g.p.stride, g.p.dilation);
+    let wp = g.w + 2 * g.p.padding[1];
+    let full = g.ow / V * V;
+    for (oy, yrow) in yp.chunks_exact_mut(g.ow).enumerate() {
+        let (blocks, tail) = yrow.split_at_mut(full);
+        for (bi, out) in blocks.chunks_exact_mut(V).enumerate() {
+            let mut acc = [T::ZERO; V];
+            for ky in 0..kh {
+                let base = (oy * sy + ky * dy) * wp + bi * V;
+                for kx in 0..kw {
+                    let wv = wk[ky * kw + kx];
+                    let xv: &[T; V] = xp[base + kx * dx..][..V].try_into().expect("V");
+                    for i in 0..V {
+                        acc[i] = wv.mul_add(xv[i], acc[i]);
+                    }
+                }
+            }
+            out.copy_from_slice(&acc);
+        }
+        for (t, out) in tail.iter_mut().enumerate() {
+            let mut acc = T::ZERO;
+            for ky in 0..kh {
+                let base = (oy * sy + ky * dy) * wp + full + t;
+                for kx in 0..kw {
+                    acc = wk[ky * kw + kx].mul_add(xp[base + kx * dx], acc);
+                }
+            }
+            *out = acc;
+        }
+    }
+}
+
+/// Backward-data of one plane at stride 1 with finite weights, written
+/// straight into the input-gradient plane `out`: per input element, the
+/// terms `w · dy` in `(ky, kx)` ascending order added to +0 — the order of
+/// the scattering loop in [`backward_data`], gathered. `dyp` is the plane
+/// `dy` zero-padded by `(kh - 1)·dy` rows and `(kw - 1)·dx` columns, so a
+/// tap with no output element reads a zero: `w · 0` is ±0 for a finite `w`,
+/// and adding ±0 to a sum that started at +0 never changes it (such a sum is
+/// never -0), so the extra terms leave every bit as the scatter has it.
+fn backward_data_unit_stride<T: Real>(g: &Geometry, dyp: &[T], wk: &[T], out: &mut [T]) {
+    let ([kh, kw], [dy, dx]) = (g.p.kernel, g.p.dilation);
     let (py, px) = (g.p.padding[0], g.p.padding[1]);
-    let wp = g.w + 2 * px;
-    out.clear();
-    out.resize((g.h + 2 * py) * wp, T::ZERO);
-    for (iy, row) in src.chunks_exact(g.w).enumerate() {
-        out[(iy + py) * wp + px..][..g.w].copy_from_slice(row);
+    let (ty, tx) = ((kh - 1) * dy, (kw - 1) * dx);
+    let wq = g.ow + 2 * tx;
+    let full = g.w / V * V;
+    // Input (iy, ix), tap (ky, kx) reads dy[iy + py - ky·dy][ix + px - kx·dx],
+    // at dyp[(iy + py + ty - ky·dy) · wq + ix + px + tx - kx·dx].
+    for (iy, orow) in out.chunks_exact_mut(g.w).enumerate() {
+        let (blocks, tail) = orow.split_at_mut(full);
+        for (bi, o) in blocks.chunks_exact_mut(V).enumerate() {
+            let mut acc = [T::ZERO; V];
+            for ky in 0..kh {
+                let row = (iy + py + ty - ky * dy) * wq + bi * V + px + tx;
+                for kx in 0..kw {
+                    let wv = wk[ky * kw + kx];
+                    let gv: &[T; V] = dyp[row - kx * dx..][..V].try_into().expect("V");
+                    for i in 0..V {
+                        acc[i] += wv * gv[i];
+                    }
+                }
+            }
+            o.copy_from_slice(&acc);
+        }
+        for (t, o) in tail.iter_mut().enumerate() {
+            let mut acc = T::ZERO;
+            for ky in 0..kh {
+                let row = (iy + py + ty - ky * dy) * wq + full + t + px + tx;
+                for kx in 0..kw {
+                    acc += wk[ky * kw + kx] * dyp[row - kx * dx];
+                }
+            }
+            *o = acc;
+        }
     }
 }
 
@@ -38,10 +130,20 @@ pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
         return y;
     }
     let planes = y.par_chunks_mut(pix).enumerate().with_min_len(MIN_PLANES);
+    let pad = (g.p.padding[0], g.p.padding[1]);
     planes.for_each_init(Vec::new, |xp, (plane, yp)| {
         let c = plane % g.cout;
-        pad_plane(g, &x[plane * g.h * g.w..(plane + 1) * g.h * g.w], xp);
+        pad_plane(
+            &x[plane * g.h * g.w..(plane + 1) * g.h * g.w],
+            (g.h, g.w),
+            pad,
+            xp,
+        );
         let wk = &w[c * kh * kw..(c + 1) * kh * kw];
+        if sx == 1 {
+            forward_unit_stride(g, xp, wk, yp);
+            return;
+        }
         for (oy, yrow) in yp.chunks_exact_mut(g.ow).enumerate() {
             // Per element: fma chain over (ky, kx) ascending, from +0.
             for ky in 0..kh {
@@ -77,36 +179,48 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
         .par_chunks_mut(plane_len)
         .enumerate()
         .with_min_len(MIN_PLANES);
-    planes.for_each_init(Vec::new, |dxp: &mut Vec<T>, (plane, out)| {
-        let c = plane % g.cin;
-        dxp.clear();
-        dxp.resize((g.h + 2 * py) * wp, T::ZERO);
-        let dyp = &dyv[plane * pix..(plane + 1) * pix];
-        let wk = &w[c * kh * kw..(c + 1) * kh * kw];
-        // (ky, kx) outermost: each input element receives its terms in
-        // (ky, kx) ascending order; w·dy is rounded, then added (not fused),
-        // exactly as fma(w, dy, +0) followed by col2im's `+`.
-        for ky in 0..kh {
-            for kx in 0..kw {
-                let wv = wk[ky * kw + kx];
-                for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
-                    let base = (oy * sy + ky * dy) * wp + kx * dx;
-                    if sx == 1 {
-                        for (t, &gv) in dxp[base..base + g.ow].iter_mut().zip(dyrow) {
-                            *t += wv * gv;
-                        }
-                    } else {
-                        for (ox, &gv) in dyrow.iter().enumerate() {
-                            dxp[base + ox * sx] += wv * gv;
+    let unit = sy == 1 && sx == 1;
+    let tap_pad = ((kh - 1) * dy, (kw - 1) * dx);
+    let bufs = || (Vec::new(), Vec::new());
+    planes.for_each_init(
+        bufs,
+        |(dxp, padded_dy): &mut (Vec<T>, Vec<T>), (plane, out)| {
+            let c = plane % g.cin;
+            let wk = &w[c * kh * kw..(c + 1) * kh * kw];
+            if unit && wk.iter().all(|v| v.is_finite()) {
+                let dyp = &dyv[plane * pix..(plane + 1) * pix];
+                pad_plane(dyp, (g.oh, g.ow), tap_pad, padded_dy);
+                backward_data_unit_stride(g, padded_dy, wk, out);
+                return;
+            }
+            dxp.clear();
+            dxp.resize((g.h + 2 * py) * wp, T::ZERO);
+            let dyp = &dyv[plane * pix..(plane + 1) * pix];
+            // (ky, kx) outermost: each input element receives its terms in
+            // (ky, kx) ascending order; w·dy is rounded, then added (not fused),
+            // exactly as fma(w, dy, +0) followed by col2im's `+`.
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    let wv = wk[ky * kw + kx];
+                    for (oy, dyrow) in dyp.chunks_exact(g.ow).enumerate() {
+                        let base = (oy * sy + ky * dy) * wp + kx * dx;
+                        if sx == 1 {
+                            for (t, &gv) in dxp[base..base + g.ow].iter_mut().zip(dyrow) {
+                                *t += wv * gv;
+                            }
+                        } else {
+                            for (ox, &gv) in dyrow.iter().enumerate() {
+                                dxp[base + ox * sx] += wv * gv;
+                            }
                         }
                     }
                 }
             }
-        }
-        for (iy, row) in out.chunks_exact_mut(g.w).enumerate() {
-            row.copy_from_slice(&dxp[(iy + py) * wp + px..][..g.w]);
-        }
-    });
+            for (iy, row) in out.chunks_exact_mut(g.w).enumerate() {
+                row.copy_from_slice(&dxp[(iy + py) * wp + px..][..g.w]);
+            }
+        },
+    );
     dxv
 }
 

@@ -285,6 +285,35 @@ fn depthwise_kernel_equals_im2col_path_bitwise() {
             8,
             params([1, 3], [1, 1], [0, 1], [1, 1], 8),
         ),
+        // Rows wide enough for the register-blocked stride-1 kernels (blocks
+        // of 8 columns and a ragged tail), with and without dilation.
+        (
+            "depthwise3x3_16x16_8ch",
+            2,
+            8,
+            16,
+            16,
+            8,
+            params([3, 3], [1, 1], [1, 1], [1, 1], 8),
+        ),
+        (
+            "depthwise5x5_dil2_12x19_9ch",
+            2,
+            9,
+            12,
+            19,
+            9,
+            params([5, 5], [1, 1], [4, 4], [2, 2], 9),
+        ),
+        (
+            "depthwise3x3_s2_16x17_8ch",
+            2,
+            8,
+            16,
+            17,
+            8,
+            params([3, 3], [2, 2], [1, 1], [1, 1], 8),
+        ),
     ];
     let shared = cases().into_iter().filter(|c| c.0.starts_with("depthwise"));
     for (name, n, cin, h, w, cout, p) in shared.chain(wide) {
@@ -316,6 +345,28 @@ fn depthwise_kernel_equals_im2col_path_bitwise() {
             "{name} dw"
         );
     }
+}
+
+#[test]
+fn depthwise_backward_data_with_non_finite_weights_equals_im2col_path_bitwise() {
+    // The stride-1 kernel gathers with zero padding, which is exact only for
+    // finite weights; a channel holding Inf or NaN takes the scattering loop.
+    let p = params([3, 3], [1, 1], [1, 1], [1, 1], 3);
+    let (n, c, h, w) = (2, 3, 9, 10);
+    let (_, wt) = inputs("depthwise_nonfinite", n, c, h, w, c, &p);
+    let mut wt = to_f32(&wt);
+    wt[[1, 0, 0, 2]] = f32::INFINITY;
+    wt[[2, 0, 1, 1]] = f32::NAN;
+    let g = Geometry::new(n, c, (h, w), wt.dim(), &p);
+    let dy = to_f32(&random_array(
+        "depthwise_nonfinite/dy",
+        Ix4(n, c, g.oh, g.ow),
+    ));
+    let (dys, ws) = (dy.as_slice().expect("std"), wt.as_slice().expect("std"));
+    assert_eq!(
+        bits(&depthwise::backward_data(&g, dys, ws)),
+        bits(&general::backward_data(&g, dys, ws))
+    );
 }
 
 #[test]

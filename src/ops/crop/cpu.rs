@@ -6,7 +6,20 @@ use ndarray::{Array4, Zip, s};
 
 /// `x[:, :, 1:, 1:]`, as a new standard-layout array.
 pub fn crop_top_left<T: Real>(x: &Array4<T>) -> Array4<T> {
-    x.slice(s![.., .., 1.., 1..]).to_owned()
+    let (n, c, h, w) = x.dim();
+    if h == 0 || w == 0 {
+        return x.slice(s![.., .., 1.., 1..]).to_owned();
+    }
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    // Row by row (whole-row copies instead of one element at a time).
+    let mut y = Vec::with_capacity(n * c * (h - 1) * (w - 1));
+    for plane in xs.chunks_exact(h * w) {
+        for row in plane.chunks_exact(w).skip(1) {
+            y.extend_from_slice(&row[1..]);
+        }
+    }
+    Array4::from_shape_vec((n, c, h - 1, w - 1), y).expect("shape")
 }
 
 /// `acc[:, :, 1:, 1:] += g`; `g` is `acc` cropped by one row and column.

@@ -1,29 +1,23 @@
 //! The CPU reference of ReLU: the arithmetic order it follows is
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
+use crate::parallel::{map_collect, zip_collect};
 use crate::real::Real;
 use ndarray::Array4;
-use rayon::prelude::*;
 
-/// Elements per parallel task.
-const CHUNK: usize = 1 << 14;
+/// `max(x, 0)` of one element (NaN and -0 pass through).
+#[inline(always)]
+fn relu<T: Real>(v: T) -> T {
+    if v < T::ZERO { T::ZERO } else { v }
+}
 
 /// `max(x, 0)`.
 pub fn relu_forward<T: Real>(x: &Array4<T>) -> Array4<T> {
     let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = Array4::<T>::zeros(x.raw_dim());
-    y.as_slice_mut()
-        .expect("fresh array")
-        .par_chunks_mut(CHUNK)
-        .zip(xs.par_chunks(CHUNK))
-        .for_each(|(yc, xc)| {
-            for (yv, &xv) in yc.iter_mut().zip(xc) {
-                *yv = if xv < T::ZERO { T::ZERO } else { xv };
-            }
-        });
-    y
+    let y = map_collect(xs, |&v| relu(v));
+    Array4::from_shape_vec(x.raw_dim(), y).expect("shape")
 }
 
 /// `dy` where `x > 0`, else 0.
@@ -34,18 +28,8 @@ pub fn relu_backward<T: Real>(x: &Array4<T>, dy: &Array4<T>) -> Array4<T> {
     let xs = xs.as_slice().expect("standard layout");
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let mut dx = Array4::<T>::zeros(x.raw_dim());
-    dx.as_slice_mut()
-        .expect("fresh array")
-        .par_chunks_mut(CHUNK)
-        .zip(xs.par_chunks(CHUNK))
-        .zip(dys.par_chunks(CHUNK))
-        .for_each(|((dc, xc), gc)| {
-            for ((d, &xv), &g) in dc.iter_mut().zip(xc).zip(gc) {
-                *d = if xv > T::ZERO { g } else { T::ZERO };
-            }
-        });
-    dx
+    let dx = zip_collect(xs, dys, |&xv, &g| if xv > T::ZERO { g } else { T::ZERO });
+    Array4::from_shape_vec(x.raw_dim(), dx).expect("shape")
 }
 
 /// Which elements of a ReLU's input were positive, one byte each (1 where
@@ -63,17 +47,8 @@ pub fn relu_forward_masked<T: Real>(x: &Array4<T>) -> (Array4<T>, Mask) {
     let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = vec![T::ZERO; xs.len()];
-    let mut bytes = vec![0u8; xs.len()];
-    y.par_chunks_mut(CHUNK)
-        .zip(bytes.par_chunks_mut(CHUNK))
-        .zip(xs.par_chunks(CHUNK))
-        .for_each(|((yc, bc), xc)| {
-            for ((yv, b), &v) in yc.iter_mut().zip(bc.iter_mut()).zip(xc) {
-                *yv = if v < T::ZERO { T::ZERO } else { v };
-                *b = u8::from(v > T::ZERO);
-            }
-        });
+    let y = map_collect(xs, |&v| relu(v));
+    let bytes = map_collect(xs, |&v| u8::from(v > T::ZERO));
     let y = Array4::from_shape_vec(x.raw_dim(), y).expect("shape");
     let mask = Mask {
         bytes,
@@ -89,15 +64,7 @@ pub fn relu_backward_masked<T: Real>(mask: &Mask, dy: &Array4<T>) -> Array4<T> {
     assert_eq!(mask.dim, dy.dim(), "relu_backward: shapes");
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let mut dx = vec![T::ZERO; dys.len()];
-    dx.par_chunks_mut(CHUNK)
-        .zip(dys.par_chunks(CHUNK))
-        .zip(mask.bytes.par_chunks(CHUNK))
-        .for_each(|((dc, gc), bc)| {
-            for ((d, &g), &m) in dc.iter_mut().zip(gc).zip(bc) {
-                *d = if m != 0 { g } else { T::ZERO };
-            }
-        });
+    let dx = zip_collect(dys, &mask.bytes, |&g, &m| if m != 0 { g } else { T::ZERO });
     Array4::from_shape_vec(dy.raw_dim(), dx).expect("shape")
 }
 
