@@ -38,6 +38,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod check;
 pub mod cli;
 pub mod data;
 pub mod error;

@@ -7,8 +7,9 @@
 
 use std::path::Path;
 
+use csnas::check::audit;
 use csnas::genotype::Genotype;
-use csnas::ledger::{Exact, Ledger, audit};
+use csnas::ledger::{Exact, Ledger};
 use csnas::rng::StreamPath;
 use csnas::search::runner::{Silent, TrialRunner, read_log, run_search};
 use csnas::search::tpe::{Split, TpeSettings};
@@ -76,7 +77,7 @@ fn modes() -> Vec<(&'static str, TpeSettings)> {
     ]
 }
 
-fn quiet_audit(dir: &Path) -> csnas::Result<csnas::ledger::AuditReport> {
+fn quiet_audit(dir: &Path) -> csnas::Result<csnas::check::AuditReport> {
     audit(dir, 0, None, &mut |_| {})
 }
 

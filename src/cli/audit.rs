@@ -1,6 +1,6 @@
 //! `csnas audit DIR [--retrain K [--nonce S]]`: check a log without trusting its author.
 //!
-//! Why here: prints each check of [`crate::ledger::audit`] as it passes;
+//! Why here: prints each check of [`crate::check::audit`] as it passes;
 //! only `--retrain` needs the data (located as for `replay`).
 
 use std::io::Write;
@@ -10,8 +10,8 @@ use clap::Args;
 
 use super::export::{ExportArgs, csv, json_text, number};
 use super::write_out;
+use crate::check::{AuditOptions, AuditReport, audit_with};
 use crate::error::Result;
-use crate::ledger::{AuditOptions, AuditReport, audit_with};
 use crate::parallel::with_threads;
 use crate::search::open::runner_for;
 use crate::search::runner::TrialRunner;

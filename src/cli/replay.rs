@@ -1,7 +1,7 @@
 //! `csnas replay DIR`: recompute every trial of a log and compare bit for bit.
 //!
 //! Why here: loads the data the log's config names (checked by digest) and
-//! calls [`crate::ledger::replay`]; a difference exits with code 1 and names
+//! calls [`crate::check::replay`]; a difference exits with code 1 and names
 //! the record, field, epoch and both values.
 
 use std::io::Write;
@@ -12,8 +12,8 @@ use clap::Args;
 use super::search::Bars;
 use super::write_out;
 use crate::backend::BackendKind;
+use crate::check::replay;
 use crate::error::Result;
-use crate::ledger::replay;
 use crate::parallel::with_threads;
 use crate::search::open::runner_for;
 use crate::search::runner::{SearchObserver, Silent};

@@ -8,25 +8,15 @@
 //!
 //! - [`record`]: the record types and their canonical CBOR bytes.
 //! - [`store`]: the on-disk log (records, HEAD, LOCK, meta) and chain checks.
-//! - [`replay`]: recompute every trial and name the first difference.
-//! - [`audit`]: check hashes, links, genotypes and proposals; retrain a few.
-//! - [`audit_pick`]: which trials `audit --retrain` picks (head and nonce),
-//!   and the chance that a forged log passes.
+//! - checking a log (audit, replay) lives above both this module and the
+//!   search, in [`crate::check`].
 //! - [`sign`]: an author's ed25519 signature over the head and trial count.
 //! - [`facts`]: the unhashed facts beside each record; trials' wall times.
 
-pub mod audit;
-pub mod audit_pick;
 pub mod facts;
 pub mod record;
-pub mod replay;
 pub mod sign;
 pub mod store;
 
-pub use audit::{AuditOptions, AuditReport, audit, audit_with};
 pub use record::{ConfigRecord, Exact, Hash, Record, SCHEMA_VERSION, TrialRecord, TrialStatus};
-pub use replay::{ReplayReport, read_config, replay};
 pub use store::{ChainSummary, Ledger};
-
-#[cfg(test)]
-mod audit_tests;

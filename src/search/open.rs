@@ -5,12 +5,16 @@
 //! backend a log may be recomputed on are rules of the log (DESIGN 3.2), not
 //! of any one command; the commands only turn flags into these calls.
 
+use std::path::Path;
+
 use crate::backend::{BackendCore, BackendKind, CpuF32};
 use crate::data::{DataSpec, Dataset, load};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::invalid;
-use crate::ledger::read_config;
+use crate::ledger::store::Ledger;
+use crate::search::SearchConfig;
 use crate::search::runner::ContrastiveRunner;
+use crate::search::runner::read_log;
 
 /// The data kind recorded in the config: the spec without its path.
 pub fn data_kind(spec: &DataSpec) -> &'static str {
@@ -123,4 +127,12 @@ mod tests {
             "{note}"
         );
     }
+}
+
+/// The search config a log was made with (its chain verified first).
+pub fn read_config(dir: &Path) -> Result<SearchConfig> {
+    let ledger = Ledger::open_read_only(dir)?;
+    let (hash, config, _) = read_log(&ledger)?;
+    SearchConfig::from_record(&config)
+        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", hash.to_hex())))
 }

@@ -1,6 +1,6 @@
 use super::*;
+use crate::check::audit;
 use crate::ledger::TrialRecord;
-use crate::ledger::audit;
 use crate::search::runner::fake::FakeRunner;
 use crate::search::runner::tests::{TempDir, small_config};
 use crate::search::runner::{Silent, run_search};

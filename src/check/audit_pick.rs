@@ -25,7 +25,7 @@
 //! `K` picked is forged: the hypergeometric `C(n−m, K) / C(n, K)`
 //! ([`pass_chance`]).
 
-use super::record::Hash;
+use crate::ledger::record::Hash;
 use crate::rng::Stream;
 
 /// The blake3 key-derivation context of the retrain pick.

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use super::record::{Exact, Hash, TrialRecord};
-use super::store::Ledger;
 use crate::error::{Error, Result};
+use crate::ledger::record::{Exact, Hash, TrialRecord};
+use crate::ledger::store::Ledger;
 use crate::search::SearchConfig;
 use crate::search::runner::{
     SearchObserver, TrialRunner, history_entry, proposal, read_log, trial_record, trial_root,
@@ -21,14 +21,6 @@ use crate::search::runner::{
 pub struct ReplayReport {
     pub trials: usize,
     pub head: Hash,
-}
-
-/// The search config a log was made with (its chain verified first).
-pub fn read_config(dir: &Path) -> Result<SearchConfig> {
-    let ledger = Ledger::open_read_only(dir)?;
-    let (hash, config, _) = read_log(&ledger)?;
-    SearchConfig::from_record(&config)
-        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", hash.to_hex())))
 }
 
 /// Replays the log in `dir` with `runner`; a difference is a `CheckFailed`

@@ -15,10 +15,10 @@
 use std::path::Path;
 
 use super::audit_pick::{PassChance, default_forged, pass_chance, retrain_choice};
-use super::record::{Exact, Hash, TrialRecord, TrialStatus};
 use super::replay::first_difference;
-use super::store::Ledger;
 use crate::error::{Error, Result};
+use crate::ledger::record::{Exact, Hash, TrialRecord, TrialStatus};
+use crate::ledger::store::Ledger;
 use crate::search::SearchConfig;
 use crate::search::runner::{
     TrialRunner, history_entry, proposal, read_log, trial_record, trial_root, trial_streams,
@@ -59,7 +59,7 @@ pub struct AuditOptions<'a> {
     /// The trial runner, needed when `retrain > 0`.
     pub runner: Option<&'a dyn TrialRunner>,
     /// The author's public key (`--key`): `DIR/SIGNATURE` must sign exactly
-    /// this log's head and trial count ([`super::sign::check`]).
+    /// this log's head and trial count ([`crate::ledger::sign::check`]).
     pub key: Option<&'a ed25519_dalek::VerifyingKey>,
 }
 
@@ -104,8 +104,8 @@ pub fn audit_with(
     ));
     let signed_by = match options.key {
         Some(key) => {
-            let file = super::sign::check(dir, &summary, key)?;
-            let key = super::sign::hex(&file.public_key);
+            let file = crate::ledger::sign::check(dir, &summary, key)?;
+            let key = crate::ledger::sign::hex(&file.public_key);
             say(format!(
                 "signature: head and trial count ({}) signed by key {key}",
                 file.trials

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::ledger::{Exact, Hash, Ledger, Record};
+
 use super::*;
 use crate::search::runner::fake::FakeRunner;
 use crate::search::runner::tests::{TempDir, small_config};
