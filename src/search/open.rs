@@ -102,6 +102,14 @@ pub fn runner_for_config(
     ))
 }
 
+/// The search config a log was made with (its chain verified first).
+pub fn read_config(dir: &Path) -> Result<SearchConfig> {
+    let ledger = Ledger::open_read_only(dir)?;
+    let (hash, config, _) = read_log(&ledger)?;
+    SearchConfig::from_record(&config)
+        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", hash.to_hex())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,12 +135,4 @@ mod tests {
             "{note}"
         );
     }
-}
-
-/// The search config a log was made with (its chain verified first).
-pub fn read_config(dir: &Path) -> Result<SearchConfig> {
-    let ledger = Ledger::open_read_only(dir)?;
-    let (hash, config, _) = read_log(&ledger)?;
-    SearchConfig::from_record(&config)
-        .map_err(|e| Error::CheckFailed(format!("record {} (config): {e}", hash.to_hex())))
 }
