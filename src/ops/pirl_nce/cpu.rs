@@ -220,18 +220,7 @@ pub fn pirl_nce_forward<T: Real>(
             bank.dim()
         ));
     }
-    for (i, &own) in indices.iter().enumerate() {
-        if own >= bank.len()
-            || negatives
-                .row(i)
-                .iter()
-                .any(|&j| j >= bank.len() || j == own)
-        {
-            return Err(invalid!(
-                "pirl nce: row {i} has an index outside the bank or its own image as a negative"
-            ));
-        }
-    }
+    super::check_indices(indices, negatives, bank.len())?;
     if temperature.partial_cmp(&T::ZERO) != Some(std::cmp::Ordering::Greater) {
         return Err(invalid!(
             "pirl nce: temperature must be > 0, got {temperature}"

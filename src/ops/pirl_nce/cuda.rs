@@ -145,18 +145,7 @@ mod launch {
                 bank.dim()
             ));
         }
-        for (i, &own) in indices.iter().enumerate() {
-            if own >= bank.len()
-                || negatives
-                    .row(i)
-                    .iter()
-                    .any(|&j| j >= bank.len() || j == own)
-            {
-                return Err(invalid!(
-                    "pirl nce: row {i} has an index outside the bank or its own image as a negative"
-                ));
-            }
-        }
+        crate::ops::pirl_nce::check_indices(indices, negatives, bank.len())?;
         positive(temperature, "pirl nce")?;
         let (size, d) = (bank.len(), bank.dim());
         let entries: Vec<f32> = (0..size).flat_map(|j| bank.entry(j).to_vec()).collect();

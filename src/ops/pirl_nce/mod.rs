@@ -65,3 +65,21 @@ pub const COSINE_EPS: f64 = 1e-8;
 pub fn pirl_negative_count(batch: usize) -> usize {
     2 * batch.saturating_sub(1)
 }
+
+/// Every backend's check of a batch's bank indices: each image's own index
+/// and each of its negatives lie inside a bank of `bank_len` entries, and no
+/// row names its own image as a negative.
+pub(crate) fn check_indices(
+    indices: &[usize],
+    negatives: &ndarray::Array2<usize>,
+    bank_len: usize,
+) -> crate::error::Result<()> {
+    for (i, &own) in indices.iter().enumerate() {
+        if own >= bank_len || negatives.row(i).iter().any(|&j| j >= bank_len || j == own) {
+            return Err(crate::invalid!(
+                "pirl nce: row {i} has an index outside the bank or its own image as a negative"
+            ));
+        }
+    }
+    Ok(())
+}
