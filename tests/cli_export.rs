@@ -2,24 +2,16 @@
 //! against the same command's text output (README, "Export formats").
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
 mod common;
-use common::TempDir;
+use common::{TempDir, csnas};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/golden/search-default-seed0"
 );
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
 
 /// Stdout of a run that must succeed.
 fn ok(args: &[&str]) -> String {

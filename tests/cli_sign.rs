@@ -4,25 +4,18 @@
 //! exit 1 and one line that says which.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use csnas::ledger::Ledger;
 use csnas::search::runner::read_log;
 
 mod common;
-use common::TempDir;
+use common::{TempDir, csnas};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/golden/search-default-seed0"
 );
-
-fn csnas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csnas"))
-        .args(args)
-        .output()
-        .expect("run the csnas binary")
-}
 
 fn text(o: &Output) -> String {
     format!(
