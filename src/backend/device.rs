@@ -79,6 +79,17 @@ pub trait BackendCore: Clone + Debug + Send + Sync + 'static {
     fn rows_to_nchw(&self, t: Self::T2) -> Self::T4;
     /// `(N, C, H, W)` → `(N, C·H·W)`, values unchanged.
     fn nchw_to_rows(&self, t: Self::T4) -> Self::T2;
+
+    /// Gives up a tensor nothing reads any more, so its memory can serve a
+    /// later op of the step (the CPU's [`crate::ops::recycle`]). Default: it
+    /// is dropped.
+    fn recycle4(&self, t: Self::T4) {
+        drop(t);
+    }
+
+    /// Frees whatever [`recycle4`](BackendCore::recycle4) kept (when a
+    /// network goes). Default: nothing is kept.
+    fn release_buffers(&self) {}
 }
 
 /// A borrowed tensor of any rank (the optimiser and the state walker treat

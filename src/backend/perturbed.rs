@@ -197,6 +197,12 @@ impl<B: BackendCore> BackendCore for Perturbed<B> {
     fn nchw_to_rows(&self, t: B::T4) -> B::T2 {
         self.inner.nchw_to_rows(t)
     }
+    fn recycle4(&self, t: B::T4) {
+        self.inner.recycle4(t)
+    }
+    fn release_buffers(&self) {
+        self.inner.release_buffers()
+    }
 }
 
 /// The same borrow, typed for the inner backend (the tensor types are equal).

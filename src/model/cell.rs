@@ -119,16 +119,20 @@ impl<B: Backend> Cell<B> {
                     let keep: Vec<bool> = (0..dev.dims4(&h).0)
                         .map(|_| s.bernoulli(1.0 - d.prob))
                         .collect();
-                    h = dev.drop_path_forward(&h, &keep, d.prob);
+                    let kept = dev.drop_path_forward(&h, &keep, d.prob);
+                    dev.recycle4(std::mem::replace(&mut h, kept));
                     self.masks[k] = Some(keep);
                 }
                 hs.push(h);
             }
             states.push(dev.add(&hs[0], &hs[1]));
+            hs.into_iter().for_each(|h| dev.recycle4(h));
         }
         self.state_dims = states.iter().map(|s| dev.dims4(s)).collect();
         let parts: Vec<&B::T4> = self.concat.iter().map(|&i| &states[i]).collect();
-        dev.concat_channels(&parts)
+        let out = dev.concat_channels(&parts);
+        states.into_iter().for_each(|s| dev.recycle4(s));
+        out
     }
 
     /// Backward pass; returns the gradients for `(s0, s1)`.
@@ -151,19 +155,25 @@ impl<B: Backend> Cell<B> {
                 let dx = match &self.masks[k] {
                     Some(keep) => {
                         let dh = dev.drop_path_backward(&d, keep, self.drop_prob);
-                        self.ops[k].backward(dev, &dh)
+                        let dx = self.ops[k].backward(dev, &dh);
+                        dev.recycle4(dh);
+                        dx
                     }
                     None => self.ops[k].backward(dev, &d),
                 };
                 add_into(dev, &mut ds[self.indices[k]], dx);
             }
+            dev.recycle4(d);
         }
         let d0 = take_or_zeros(dev, &mut ds[0], self.state_dims[0]);
         let d1 = take_or_zeros(dev, &mut ds[1], self.state_dims[1]);
-        (
+        let grads = (
             self.preprocess0.backward(dev, &d0),
             self.preprocess1.backward(dev, &d1),
-        )
+        );
+        dev.recycle4(d0);
+        dev.recycle4(d1);
+        grads
     }
 
     /// Visits every state-dict entry in PyTorch order.
@@ -176,10 +186,13 @@ impl<B: Backend> Cell<B> {
     }
 }
 
-/// `slot += g` elementwise (or `slot = g` when empty).
+/// `slot += g` elementwise (or `slot = g` when empty); `g` is consumed.
 pub(crate) fn add_into<B: Backend>(dev: &B, slot: &mut Option<B::T4>, g: B::T4) {
     match slot {
-        Some(acc) => dev.add_assign(TensorMut::R4(acc), TensorRef::R4(&g)),
+        Some(acc) => {
+            dev.add_assign(TensorMut::R4(acc), TensorRef::R4(&g));
+            dev.recycle4(g);
+        }
         None => *slot = Some(g),
     }
 }

@@ -150,7 +150,9 @@ pub trait Layer<B: Backend>: Send {
     /// [`forward`](Layer::forward) given ownership of the input, so a layer
     /// that keeps its input for backward (a convolution) need not copy it.
     fn forward_owned(&mut self, dev: &B, x: B::T4, ctx: &ForwardCtx) -> B::T4 {
-        self.forward(dev, &x, ctx)
+        let y = self.forward(dev, &x, ctx);
+        dev.recycle4(x);
+        y
     }
     /// Gradient with respect to the last forward's input; parameter gradients
     /// are accumulated. Panics without a preceding forward.
@@ -204,6 +206,7 @@ impl<B: Backend> Layer<B> for Conv<B> {
     fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let x = self.x.take().expect("Conv::backward without forward");
         let (dw, dx) = dev.conv2d_backward(&x, dy, &self.weight.value, &self.p);
+        dev.recycle4(x);
         self.weight.accumulate(dev, &dw);
         dx
     }
@@ -377,7 +380,8 @@ impl<B: Backend> Layer<B> for Seq<B> {
         };
         let mut d = last.backward(dev, dy);
         for (_, c) in children {
-            d = c.backward(dev, &d);
+            let next = c.backward(dev, &d);
+            dev.recycle4(std::mem::replace(&mut d, next));
         }
         d
     }

@@ -59,6 +59,15 @@ pub struct Network<B: Backend> {
     pooled_hw: (usize, usize),
 }
 
+/// The buffers this network's steps recycled go back to the allocator with
+/// it: the next network may be built on another thread (a new rayon pool,
+/// a new allocator arena), where held buffers would only pin memory.
+impl<B: Backend> Drop for Network<B> {
+    fn drop(&mut self) {
+        self.dev.release_buffers();
+    }
+}
+
 /// Reduction cells sit at `layers/3` and `2·layers/3`.
 pub(crate) fn is_reduction(i: usize, layers: usize) -> bool {
     i == layers / 3 || i == 2 * layers / 3
@@ -270,11 +279,14 @@ impl<B: Backend> Network<B> {
                 let r = dev.relu_forward(&out);
                 self.aux_cell_out = Some(std::mem::replace(&mut out, r));
             }
-            s0 = std::mem::replace(&mut s1, out);
+            dev.recycle4(std::mem::replace(&mut s0, std::mem::replace(&mut s1, out)));
         }
         let (_, _, ph, pw) = dev.dims4(&s1);
         self.pooled_hw = (ph, pw);
-        Ok((dev.global_avg_pool_forward(&s1), aux_logits))
+        let pooled = dev.global_avg_pool_forward(&s1);
+        dev.recycle4(s0);
+        dev.recycle4(s1);
+        Ok((pooled, aux_logits))
     }
 
     /// Backward pass after a training-mode forward: accumulates every parameter's
@@ -319,11 +331,14 @@ impl<B: Backend> Network<B> {
                 }
             }
             let (d0, d1) = self.cells[i].backward(dev, &d);
+            dev.recycle4(d);
             add_into(dev, &mut ds[i.max(1) - 1], d0);
             add_into(dev, &mut ds[i], d1);
         }
         let d_stem = ds[0].take().expect("stem gradient");
-        Ok(self.stem.backward(dev, &d_stem))
+        let dx = self.stem.backward(dev, &d_stem);
+        dev.recycle4(d_stem);
+        Ok(dx)
     }
 
     /// The walker: visits every state-dict entry (parameters with their

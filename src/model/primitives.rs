@@ -136,16 +136,23 @@ impl<B: Backend> Layer<B> for FactorizedReduce<B> {
         let a = self.conv_1.forward_owned(dev, r, ctx);
         let b = self.conv_2.forward_owned(dev, shifted, ctx);
         let cat = dev.concat_channels(&[&a, &b]);
-        self.bn.forward(dev, &cat, ctx)
+        dev.recycle4(a);
+        dev.recycle4(b);
+        self.bn.forward_owned(dev, cat, ctx)
     }
     /// `dr = conv_1ᵀ(d_a)`, then `dr[:, :, 1:, 1:] += conv_2ᵀ(d_b)` elementwise.
     fn backward(&mut self, dev: &B, dy: &B::T4) -> B::T4 {
         let dcat = self.bn.backward(dev, dy);
         let parts = dev.split_channels(&dcat, &[self.half, self.half]);
+        dev.recycle4(dcat);
         let mut dr = self.conv_1.backward(dev, &parts[0]);
         let dshift = self.conv_2.backward(dev, &parts[1]);
+        parts.into_iter().for_each(|p| dev.recycle4(p));
         dev.shift_add(&mut dr, &dshift);
-        self.relu.backward(dev, &dr)
+        dev.recycle4(dshift);
+        let dx = self.relu.backward(dev, &dr);
+        dev.recycle4(dr);
+        dx
     }
     fn walk(&mut self, prefix: &str, f: &mut Visitor<'_, B>) {
         self.conv_1.walk(&format!("{prefix}conv_1."), f);

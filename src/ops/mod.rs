@@ -35,6 +35,7 @@ pub mod nt_xent;
 pub mod pirl_nce;
 pub mod pool;
 pub mod profile;
+pub mod recycle;
 pub mod relu;
 pub(crate) mod rows;
 pub mod sgd;

@@ -17,6 +17,7 @@ use ndarray::{Array1, Array2, Array4};
 
 use super::BackendKind;
 use super::device::{BackendCore, Dims4, TensorMut, TensorRef};
+use crate::ops::recycle;
 use crate::real::Real;
 
 /// The CPU reference backend over the scalar `T` (zero-sized).
@@ -119,7 +120,7 @@ impl<T: Real> BackendCore for Cpu<T> {
         Array2::from_elem(dims, T::ZERO)
     }
     fn zeros4(&self, dims: Dims4) -> Array4<T> {
-        Array4::from_elem(dims, T::ZERO)
+        recycle::zeros4(dims)
     }
 
     fn rows_to_nchw(&self, t: Array2<T>) -> Array4<T> {
@@ -129,6 +130,14 @@ impl<T: Real> BackendCore for Cpu<T> {
     fn nchw_to_rows(&self, t: Array4<T>) -> Array2<T> {
         let (n, c, h, w) = t.dim();
         t.into_shape_with_order((n, c * h * w)).expect("same size")
+    }
+
+    fn recycle4(&self, t: Array4<T>) {
+        recycle::give4(t);
+    }
+
+    fn release_buffers(&self) {
+        recycle::release::<T>();
     }
 }
 

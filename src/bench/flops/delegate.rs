@@ -67,6 +67,12 @@ impl<B: BackendCore> BackendCore for Counting<B> {
     fn nchw_to_rows(&self, t: Self::T4) -> Self::T2 {
         self.inner.nchw_to_rows(t)
     }
+    fn recycle4(&self, t: Self::T4) {
+        self.inner.recycle4(t)
+    }
+    fn release_buffers(&self) {
+        self.inner.release_buffers()
+    }
 }
 
 impl<B: ConvOps> ConvOps for Counting<B> {

@@ -8,7 +8,7 @@ use ndarray::{Array, Dimension, Zip};
 pub fn add<T: Real, D: Dimension>(a: &Array<T, D>, b: &Array<T, D>) -> Array<T, D> {
     match (a.as_slice(), b.as_slice()) {
         (Some(x), Some(y)) if a.dim() == b.dim() => {
-            let sum = crate::parallel::zip_collect(x, y, |&x, &y| x + y);
+            let sum = crate::ops::recycle::zip_map(x, y, |&x, &y| x + y);
             Array::from_shape_vec(a.raw_dim(), sum).expect("shape")
         }
         _ => Zip::from(a).and(b).map_collect(|&x, &y| x + y),

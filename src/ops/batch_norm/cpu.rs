@@ -2,6 +2,7 @@
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
 use super::BatchNormParams;
+use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::{Array1, Array4};
 use rayon::prelude::*;
@@ -12,9 +13,18 @@ mod tests;
 
 /// What the backward pass needs from a training-mode forward pass.
 #[derive(Clone, Debug)]
-pub struct BatchNormCache<T> {
+pub struct BatchNormCache<T: Real> {
     pub x_hat: Array4<T>,
     pub inv_std: Array1<T>,
+}
+
+/// The backward pass has read `x_hat` once the cache goes: its buffer serves
+/// a later op ([`crate::ops::recycle`]).
+impl<T: Real> Drop for BatchNormCache<T> {
+    fn drop(&mut self) {
+        let empty = Array4::from_shape_vec((0, 0, 0, 0), Vec::new()).expect("empty");
+        recycle::give4(std::mem::replace(&mut self.x_hat, empty));
+    }
 }
 
 /// Checks that the optional affine parameters have one entry per channel.
@@ -131,8 +141,9 @@ pub fn batch_norm_train_forward<T: Real>(
         running_var[ch] = m * (ssd / unbiased_div) + one_minus_m * running_var[ch];
     }
 
-    let mut x_hat = Array4::<T>::zeros((n, c, h, w));
-    let mut y = Array4::<T>::zeros((n, c, h, w));
+    // Both written whole below.
+    let mut x_hat = recycle::array4::<T>((n, c, h, w));
+    let mut y = recycle::array4::<T>((n, c, h, w));
     if plane > 0 {
         x_hat
             .as_slice_mut()
@@ -183,7 +194,7 @@ pub fn batch_norm_eval_forward<T: Real>(
         .collect();
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = Array4::<T>::zeros((n, c, h, w));
+    let mut y = recycle::array4::<T>((n, c, h, w));
     if plane > 0 {
         y.as_slice_mut()
             .expect("fresh array")
@@ -239,7 +250,7 @@ pub fn batch_norm_backward<T: Real>(
             (g * cache.inv_std[ch]) / cnt
         })
         .collect();
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    let mut dx = recycle::array4::<T>((n, c, h, w));
     if plane > 0 {
         dx.as_slice_mut()
             .expect("fresh array")

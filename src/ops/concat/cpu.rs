@@ -1,6 +1,7 @@
 //! The CPU reference of channel concatenation: the arithmetic order it follows is
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
+use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::{Array4, Axis};
 
@@ -19,10 +20,14 @@ pub fn concat_channels<T: Real>(xs: &[&Array4<T>]) -> Array4<T> {
             (x.as_standard_layout(), xc * h * w)
         })
         .collect();
-    let mut y = Vec::with_capacity(n * total * h * w);
+    // Every element is copied over (a recycled buffer: no zero-fill first).
+    let mut y = recycle::take(n * total * h * w);
+    let mut at = 0;
     for b in 0..n {
         for (x, len) in &parts {
-            y.extend_from_slice(&x.as_slice().expect("standard layout")[b * len..][..*len]);
+            y[at..at + len]
+                .copy_from_slice(&x.as_slice().expect("standard layout")[b * len..][..*len]);
+            at += len;
         }
     }
     Array4::from_shape_vec((n, total, h, w), y).expect("shape")
@@ -39,9 +44,10 @@ pub fn split_channels<T: Real>(dy: &Array4<T>, channels: &[usize]) -> Vec<Array4
     channels
         .iter()
         .map(|&c| {
-            let mut piece = Vec::with_capacity(n * c * h * w);
-            for b in 0..n {
-                piece.extend_from_slice(&dys[(b * total + c0) * h * w..][..c * h * w]);
+            let block = c * h * w;
+            let mut piece = recycle::take(n * block);
+            for (b, dst) in piece.chunks_exact_mut(block.max(1)).enumerate() {
+                dst.copy_from_slice(&dys[(b * total + c0) * h * w..][..block]);
             }
             c0 += c;
             Array4::from_shape_vec((n, c, h, w), piece).expect("shape")

@@ -12,7 +12,7 @@
 //! to what the general path would produce.
 
 use super::Geometry;
-use crate::ops::transpose;
+use crate::ops::{recycle, transpose};
 use crate::real::Real;
 use rayon::prelude::*;
 
@@ -125,7 +125,8 @@ fn backward_data_unit_stride<T: Real>(g: &Geometry, dyp: &[T], wk: &[T], out: &m
 pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
     let ([kh, kw], [sy, sx], [dy, dx]) = (g.p.kernel, g.p.stride, g.p.dilation);
     let (pix, wp) = (g.pix(), g.w + 2 * g.p.padding[1]);
-    let mut y = vec![T::ZERO; g.n * g.cout * pix];
+    // Every element is written below (the strided rows zero their chains first).
+    let mut y = recycle::take(g.n * g.cout * pix);
     if y.is_empty() {
         return y;
     }
@@ -146,6 +147,7 @@ pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
         }
         for (oy, yrow) in yp.chunks_exact_mut(g.ow).enumerate() {
             // Per element: fma chain over (ky, kx) ascending, from +0.
+            yrow.fill(T::ZERO);
             for ky in 0..kh {
                 let base = (oy * sy + ky * dy) * wp;
                 for kx in 0..kw {
@@ -171,7 +173,8 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dyv: &[T], w: &[T]) -> Vec<T>
     let ([kh, kw], [sy, sx], [dy, dx]) = (g.p.kernel, g.p.stride, g.p.dilation);
     let (py, px) = (g.p.padding[0], g.p.padding[1]);
     let (pix, wp, plane_len) = (g.pix(), g.w + 2 * px, g.h * g.w);
-    let mut dxv = vec![T::ZERO; g.n * g.cin * plane_len];
+    // Every plane is written whole below.
+    let mut dxv = recycle::take(g.n * g.cin * plane_len);
     if dxv.is_empty() {
         return dxv;
     }

@@ -9,6 +9,7 @@
 
 use super::Geometry;
 use crate::ops::gemm::{MatRef, gemm};
+use crate::ops::recycle;
 use crate::real::Real;
 use rayon::prelude::*;
 
@@ -93,7 +94,8 @@ fn columns<'a, T: Real>(g: &Geometry, xb: &'a [T], buf: &'a mut Vec<T>) -> &'a [
 
 pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
     let (kk, pix, img) = (g.kk(), g.pix(), g.cin * g.h * g.w);
-    let mut y = vec![T::ZERO; g.n * g.cout * pix];
+    // The gemms (not accumulating) write every element.
+    let mut y = recycle::take(g.n * g.cout * pix);
     if y.is_empty() {
         return y;
     }
@@ -112,7 +114,9 @@ pub(super) fn forward<T: Real>(g: &Geometry, x: &[T], w: &[T]) -> Vec<T> {
 
 pub(super) fn backward_data<T: Real>(g: &Geometry, dy: &[T], w: &[T]) -> Vec<T> {
     let (kk, pix, img) = (g.kk(), g.pix(), g.cin * g.h * g.w);
-    let mut dx = vec![T::ZERO; g.n * img];
+    // Written whole per image below: by the gemms when pointwise, else
+    // zeroed and folded onto.
+    let mut dx = recycle::take(g.n * img);
     if dx.is_empty() {
         return dx;
     }
@@ -140,6 +144,7 @@ pub(super) fn backward_data<T: Real>(g: &Geometry, dy: &[T], w: &[T]) -> Vec<T> 
                 // `+0 + dcol`, as col2im would do it (turns a -0 into +0).
                 dxb.iter_mut().for_each(|v| *v = T::ZERO + *v);
             } else {
+                dxb.fill(T::ZERO);
                 col2im(g, dcol, dxb);
             }
         });

@@ -1,6 +1,7 @@
 //! The CPU reference of drop path: the arithmetic order it follows is
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
+use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::Array4;
 use rayon::prelude::*;
@@ -16,7 +17,8 @@ fn scale_per_sample<T: Real>(x: &Array4<T>, keep: &[bool], drop_prob: f64) -> Ar
     let sample = c * h * w;
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = Array4::<T>::zeros((n, c, h, w));
+    // Written whole below.
+    let mut y = recycle::array4::<T>((n, c, h, w));
     if sample == 0 {
         return y;
     }

@@ -1,6 +1,7 @@
 //! The CPU reference of global average pooling: the arithmetic order it follows is
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
+use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::{Array2, Array4};
 use rayon::prelude::*;
@@ -31,7 +32,8 @@ pub fn global_avg_pool_backward<T: Real>(dy: &Array2<T>, hw: (usize, usize)) -> 
     let (n, c) = dy.dim();
     let (h, w) = hw;
     let plane = h * w;
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    // Every plane is filled below.
+    let mut dx = recycle::array4::<T>((n, c, h, w));
     if plane == 0 || n * c == 0 {
         return dx;
     }

@@ -2,6 +2,7 @@
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
 use super::PoolParams;
+use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::Array4;
 use rayon::prelude::*;
@@ -20,7 +21,8 @@ pub fn max_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> (Array4<T>,
     let (oh, ow) = p.out_hw(h, w);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = Array4::<T>::zeros((n, c, oh, ow));
+    // `y` is written whole below.
+    let mut y = recycle::array4::<T>((n, c, oh, ow));
     let mut arg = Array4::<u32>::zeros((n, c, oh, ow));
     if n * c == 0 {
         return (y, arg);
@@ -136,8 +138,10 @@ pub fn max_pool2d_backward<T: Real>(
     let dys = dys.as_slice().expect("standard layout");
     let args = argmax.as_standard_layout();
     let args = args.as_slice().expect("standard layout");
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    // Each plane is zeroed by its task before the scatter.
+    let mut dx = recycle::array4::<T>((n, c, h, w));
     if n * c == 0 || h * w == 0 || oh * ow == 0 {
+        dx.fill(T::ZERO);
         return dx;
     }
     dx.as_slice_mut()
@@ -146,6 +150,7 @@ pub fn max_pool2d_backward<T: Real>(
         .zip(dys.par_chunks(oh * ow))
         .zip(args.par_chunks(oh * ow))
         .for_each(|((dxp, dyp), ap)| {
+            dxp.fill(T::ZERO);
             for (&g, &a) in dyp.iter().zip(ap) {
                 dxp[a as usize] += g;
             }
@@ -161,7 +166,8 @@ pub fn avg_pool2d_forward<T: Real>(x: &Array4<T>, p: &PoolParams) -> Array4<T> {
     let (oh, ow) = p.out_hw(h, w);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let mut y = Array4::<T>::zeros((n, c, oh, ow));
+    // Written whole below.
+    let mut y = recycle::array4::<T>((n, c, oh, ow));
     if n * c == 0 {
         return y;
     }
@@ -200,7 +206,8 @@ pub fn avg_pool2d_backward<T: Real>(
     assert_eq!(p.out_hw(h, w), (oh, ow), "avg_pool2d: dy shape");
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    // Each plane is zeroed by its task before the scatter.
+    let mut dx = recycle::array4::<T>((n, c, h, w));
     if n * c == 0 {
         return dx;
     }
@@ -209,6 +216,7 @@ pub fn avg_pool2d_backward<T: Real>(
         .par_chunks_mut(h * w)
         .zip(dys.par_chunks(oh * ow))
         .for_each(|(dxp, dyp)| {
+            dxp.fill(T::ZERO);
             for oy in 0..oh {
                 let (y0, y1) = p.window(oy, h);
                 for ox in 0..ow {

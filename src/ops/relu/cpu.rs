@@ -1,7 +1,8 @@
 //! The CPU reference of ReLU: the arithmetic order it follows is
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
-use crate::parallel::{map_collect, zip_collect};
+use crate::ops::recycle;
+use crate::parallel::map_collect;
 use crate::real::Real;
 use ndarray::Array4;
 
@@ -16,7 +17,7 @@ pub fn relu_forward<T: Real>(x: &Array4<T>) -> Array4<T> {
     let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let y = map_collect(xs, |&v| relu(v));
+    let y = recycle::map(xs, |&v| relu(v));
     Array4::from_shape_vec(x.raw_dim(), y).expect("shape")
 }
 
@@ -28,7 +29,7 @@ pub fn relu_backward<T: Real>(x: &Array4<T>, dy: &Array4<T>) -> Array4<T> {
     let xs = xs.as_slice().expect("standard layout");
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let dx = zip_collect(xs, dys, |&xv, &g| if xv > T::ZERO { g } else { T::ZERO });
+    let dx = recycle::zip_map(xs, dys, |&xv, &g| if xv > T::ZERO { g } else { T::ZERO });
     Array4::from_shape_vec(x.raw_dim(), dx).expect("shape")
 }
 
@@ -47,7 +48,7 @@ pub fn relu_forward_masked<T: Real>(x: &Array4<T>) -> (Array4<T>, Mask) {
     let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let y = map_collect(xs, |&v| relu(v));
+    let y = recycle::map(xs, |&v| relu(v));
     let bytes = map_collect(xs, |&v| u8::from(v > T::ZERO));
     let y = Array4::from_shape_vec(x.raw_dim(), y).expect("shape");
     let mask = Mask {
@@ -64,7 +65,7 @@ pub fn relu_backward_masked<T: Real>(mask: &Mask, dy: &Array4<T>) -> Array4<T> {
     assert_eq!(mask.dim, dy.dim(), "relu_backward: shapes");
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let dx = zip_collect(dys, &mask.bytes, |&g, &m| if m != 0 { g } else { T::ZERO });
+    let dx = recycle::zip_map(dys, &mask.bytes, |&g, &m| if m != 0 { g } else { T::ZERO });
     Array4::from_shape_vec(dy.raw_dim(), dx).expect("shape")
 }
 

@@ -12,7 +12,7 @@ use ndarray::Array4;
 pub fn zero_forward<T: Real>(x: &Array4<T>, stride: usize) -> Array4<T> {
     assert!(stride > 0, "zero: stride must be positive");
     let (n, c, h, w) = x.dim();
-    Array4::zeros((n, c, h.div_ceil(stride), w.div_ceil(stride)))
+    crate::ops::recycle::zeros4((n, c, h.div_ceil(stride), w.div_ceil(stride)))
 }
 
 #[cfg(test)]
