@@ -79,6 +79,29 @@ pub trait BackendCore: Clone + Debug + Send + Sync + 'static {
     fn rows_to_nchw(&self, t: Self::T2) -> Self::T4;
     /// `(N, C, H, W)` → `(N, C·H·W)`, values unchanged.
     fn nchw_to_rows(&self, t: Self::T4) -> Self::T2;
+
+    /// `(a(), b())`, possibly side by side (the CPU hands `b` to its rayon
+    /// pool). For independent work only: neither result may depend on which
+    /// runs first, so this changes no value, only how busy the threads are.
+    /// Default: `a` then `b`.
+    fn join<RA: Send, RB: Send>(
+        &self,
+        a: impl FnOnce() -> RA + Send,
+        b: impl FnOnce() -> RB + Send,
+    ) -> (RA, RB) {
+        (a(), b())
+    }
+
+    /// `f` of every item, possibly side by side, the results in the items'
+    /// order (as [`join`](BackendCore::join), for independent work only).
+    /// Default: one after another.
+    fn map_independent<I: Send, O: Send>(
+        &self,
+        items: Vec<I>,
+        f: impl Fn(I) -> O + Sync + Send,
+    ) -> Vec<O> {
+        items.into_iter().map(f).collect()
+    }
 }
 
 /// A borrowed tensor of any rank (the optimiser and the state walker treat
