@@ -90,6 +90,29 @@ pub trait BackendCore: Clone + Debug + Send + Sync + 'static {
     /// Frees whatever [`recycle4`](BackendCore::recycle4) kept (when a
     /// network goes). Default: nothing is kept.
     fn release_buffers(&self) {}
+
+    /// `(a(), b())`, possibly side by side (the CPU hands `b` to its rayon
+    /// pool). For independent work only: neither result may depend on which
+    /// runs first, so this changes no value, only how busy the threads are.
+    /// Default: `a` then `b`.
+    fn join<RA: Send, RB: Send>(
+        &self,
+        a: impl FnOnce() -> RA + Send,
+        b: impl FnOnce() -> RB + Send,
+    ) -> (RA, RB) {
+        (a(), b())
+    }
+
+    /// `f` of every item, possibly side by side, the results in the items'
+    /// order (as [`join`](BackendCore::join), for independent work only).
+    /// Default: one after another.
+    fn map_independent<I: Send, O: Send>(
+        &self,
+        items: Vec<I>,
+        f: impl Fn(I) -> O + Sync + Send,
+    ) -> Vec<O> {
+        items.into_iter().map(f).collect()
+    }
 }
 
 /// A borrowed tensor of any rank (the optimiser and the state walker treat

@@ -92,6 +92,12 @@ impl<B: Backend> Cell<B> {
     /// Forward pass. Node `j` is `op1(h1) + op2(h2)`, one elementwise addition;
     /// with `drop` (training, `prob > 0`), every non-Identity op's output goes
     /// through drop path first.
+    ///
+    /// Parallel structure (no value depends on it): the two preprocessings
+    /// run side by side, and so do the edges of each run of consecutive nodes
+    /// that read none of each other's states ([`forward_batches`]); each
+    /// edge's drop-path stream is its own, so the order the edges finish in
+    /// changes nothing.
     pub fn forward(
         &mut self,
         dev: &B,
@@ -100,33 +106,43 @@ impl<B: Backend> Cell<B> {
         ctx: &ForwardCtx,
         drop: Option<&DropPath<'_>>,
     ) -> B::T4 {
-        let mut states = vec![
-            self.preprocess0.forward(dev, s0, ctx),
-            self.preprocess1.forward(dev, s1, ctx),
-        ];
+        let (pre0, pre1) = (&mut self.preprocess0, &mut self.preprocess1);
+        let (h0, h1) = dev.join(|| pre0.forward(dev, s0, ctx), || pre1.forward(dev, s1, ctx));
+        let mut states = vec![h0, h1];
         self.drop_prob = drop.map_or(0.0, |d| d.prob);
-        for j in 0..self.ops.len() / 2 {
-            let mut hs = Vec::with_capacity(2);
-            for e in 0..2 {
-                let k = 2 * j + e;
-                let mut h = self.ops[k].forward(dev, &states[self.indices[k]], ctx);
-                self.masks[k] = None;
+        for (j0, j1) in forward_batches(&self.indices) {
+            let edges = (2 * j0..2 * j1)
+                .zip(&mut self.ops[2 * j0..2 * j1])
+                .collect();
+            let (states_ref, indices) = (&states, &self.indices);
+            let outs = dev.map_independent(edges, |(k, op)| {
+                let mut h = op.forward(dev, &states_ref[indices[k]], ctx);
+                let mut mask = None;
                 if let Some(d) = drop
                     && d.prob > 0.0
-                    && !self.ops[k].is_identity()
+                    && !op.is_identity()
                 {
+                    let (j, e) = (k / 2, k % 2);
                     let mut s = d.path.at("node", j as u64).at("edge", e as u64).stream();
                     let keep: Vec<bool> = (0..dev.dims4(&h).0)
                         .map(|_| s.bernoulli(1.0 - d.prob))
                         .collect();
                     let kept = dev.drop_path_forward(&h, &keep, d.prob);
                     dev.recycle4(std::mem::replace(&mut h, kept));
-                    self.masks[k] = Some(keep);
+                    mask = Some(keep);
                 }
-                hs.push(h);
+                (h, mask)
+            });
+            let mut outs = outs.into_iter();
+            for k in (2 * j0..2 * j1).step_by(2) {
+                let (a, mask_a) = outs.next().expect("one output per edge");
+                let (b, mask_b) = outs.next().expect("one output per edge");
+                self.masks[k] = mask_a;
+                self.masks[k + 1] = mask_b;
+                states.push(dev.add(&a, &b));
+                dev.recycle4(a);
+                dev.recycle4(b);
             }
-            states.push(dev.add(&hs[0], &hs[1]));
-            hs.into_iter().for_each(|h| dev.recycle4(h));
         }
         self.state_dims = states.iter().map(|s| dev.dims4(s)).collect();
         let parts: Vec<&B::T4> = self.concat.iter().map(|&i| &states[i]).collect();
@@ -141,6 +157,11 @@ impl<B: Backend> Cell<B> {
     /// gradient first (if concatenated), then the contributions of the nodes
     /// that read it, nodes in descending order, `op1` before `op2`, each one
     /// elementwise addition.
+    ///
+    /// Parallel structure: the edges of each run of consecutive nodes whose
+    /// gradients are complete ([`backward_batches`]) run side by side, and
+    /// their input gradients are then added in the order above; the two
+    /// preprocessings' backward passes run side by side.
     pub fn backward(&mut self, dev: &B, dy: &B::T4) -> (B::T4, B::T4) {
         let mut ds: Vec<Option<B::T4>> = vec![None; self.state_dims.len()];
         let widths = vec![self.channels; self.concat.len()];
@@ -148,29 +169,40 @@ impl<B: Backend> Cell<B> {
         for (&i, part) in self.concat.iter().zip(parts) {
             add_into(dev, &mut ds[i], part);
         }
-        for j in (0..self.ops.len() / 2).rev() {
-            let d = take_or_zeros(dev, &mut ds[j + 2], self.state_dims[j + 2]);
-            for e in 0..2 {
-                let k = 2 * j + e;
-                let dx = match &self.masks[k] {
+        for (j0, j1) in backward_batches(&self.indices) {
+            let d: Vec<B::T4> = (j0..j1)
+                .map(|j| take_or_zeros(dev, &mut ds[j + 2], self.state_dims[j + 2]))
+                .collect();
+            let edges = (2 * j0..2 * j1)
+                .zip(&mut self.ops[2 * j0..2 * j1])
+                .collect();
+            let (masks, drop_prob, d_ref) = (&self.masks, self.drop_prob, &d);
+            let dxs = dev.map_independent(edges, |(k, op)| {
+                let d = &d_ref[k / 2 - j0];
+                match &masks[k] {
                     Some(keep) => {
-                        let dh = dev.drop_path_backward(&d, keep, self.drop_prob);
-                        let dx = self.ops[k].backward(dev, &dh);
+                        let dh = dev.drop_path_backward(d, keep, drop_prob);
+                        let dx = op.backward(dev, &dh);
                         dev.recycle4(dh);
                         dx
                     }
-                    None => self.ops[k].backward(dev, &d),
-                };
-                add_into(dev, &mut ds[self.indices[k]], dx);
+                    None => op.backward(dev, d),
+                }
+            });
+            let mut dxs = dxs.into_iter();
+            let nodes: Vec<_> = (j0..j1).map(|j| (j, dxs.next(), dxs.next())).collect();
+            // Nodes in descending order, `op1` before `op2`.
+            for (j, dx1, dx2) in nodes.into_iter().rev() {
+                let (dx1, dx2) = (dx1.expect("op1's gradient"), dx2.expect("op2's gradient"));
+                add_into(dev, &mut ds[self.indices[2 * j]], dx1);
+                add_into(dev, &mut ds[self.indices[2 * j + 1]], dx2);
             }
-            dev.recycle4(d);
+            d.into_iter().for_each(|t| dev.recycle4(t));
         }
         let d0 = take_or_zeros(dev, &mut ds[0], self.state_dims[0]);
         let d1 = take_or_zeros(dev, &mut ds[1], self.state_dims[1]);
-        let grads = (
-            self.preprocess0.backward(dev, &d0),
-            self.preprocess1.backward(dev, &d1),
-        );
+        let (pre0, pre1) = (&mut self.preprocess0, &mut self.preprocess1);
+        let grads = dev.join(|| pre0.backward(dev, &d0), || pre1.backward(dev, &d1));
         dev.recycle4(d0);
         dev.recycle4(d1);
         grads
@@ -199,4 +231,44 @@ pub(crate) fn add_into<B: Backend>(dev: &B, slot: &mut Option<B::T4>, g: B::T4) 
 
 fn take_or_zeros<B: Backend>(dev: &B, slot: &mut Option<B::T4>, dim: Dims4) -> B::T4 {
     slot.take().unwrap_or_else(|| dev.zeros4(dim))
+}
+
+/// The forward pass's runs of nodes `j0..j1` (in order, covering every node)
+/// whose edges can run side by side: a run grows while the next node reads
+/// only states that exist before the run starts (the inputs and nodes below
+/// `j0`). `indices[k]` is the state edge `k` reads.
+pub(crate) fn forward_batches(indices: &[usize]) -> Vec<(usize, usize)> {
+    let nodes = indices.len() / 2;
+    let mut runs = Vec::new();
+    let mut j0 = 0;
+    while j0 < nodes {
+        let mut j1 = j0 + 1;
+        while j1 < nodes && indices[2 * j1] < j0 + 2 && indices[2 * j1 + 1] < j0 + 2 {
+            j1 += 1;
+        }
+        runs.push((j0, j1));
+        j0 = j1;
+    }
+    runs
+}
+
+/// The backward pass's runs `j0..j1`, highest first (covering every node):
+/// a run grows downwards while no node in it reads the state of the node
+/// being added, so that node's gradient is complete before the run starts;
+/// adding the run's input gradients in descending node order afterwards
+/// then gives every state the same sequence of additions as one node at a
+/// time.
+pub(crate) fn backward_batches(indices: &[usize]) -> Vec<(usize, usize)> {
+    let nodes = indices.len() / 2;
+    let mut runs = Vec::new();
+    let mut j1 = nodes;
+    while j1 > 0 {
+        let mut j0 = j1 - 1;
+        while j0 > 0 && !indices[2 * j0..2 * j1].contains(&(j0 + 1)) {
+            j0 -= 1;
+        }
+        runs.push((j0, j1));
+        j1 = j0;
+    }
+    runs
 }

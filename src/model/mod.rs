@@ -13,6 +13,8 @@ mod state;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_cell;
+#[cfg(test)]
 mod tests_grad;
 
 pub use head::HeadConfig;

@@ -133,8 +133,12 @@ impl<B: Backend> Layer<B> for FactorizedReduce<B> {
     fn forward(&mut self, dev: &B, x: &B::T4, ctx: &ForwardCtx) -> B::T4 {
         let r = self.relu.forward(dev, x, ctx);
         let shifted = dev.crop_top_left(&r);
-        let a = self.conv_1.forward_owned(dev, r, ctx);
-        let b = self.conv_2.forward_owned(dev, shifted, ctx);
+        // The two convolutions are independent: side by side.
+        let (conv_1, conv_2) = (&mut self.conv_1, &mut self.conv_2);
+        let (a, b) = dev.join(
+            || conv_1.forward_owned(dev, r, ctx),
+            || conv_2.forward_owned(dev, shifted, ctx),
+        );
         let cat = dev.concat_channels(&[&a, &b]);
         dev.recycle4(a);
         dev.recycle4(b);
@@ -145,8 +149,11 @@ impl<B: Backend> Layer<B> for FactorizedReduce<B> {
         let dcat = self.bn.backward(dev, dy);
         let parts = dev.split_channels(&dcat, &[self.half, self.half]);
         dev.recycle4(dcat);
-        let mut dr = self.conv_1.backward(dev, &parts[0]);
-        let dshift = self.conv_2.backward(dev, &parts[1]);
+        let (conv_1, conv_2) = (&mut self.conv_1, &mut self.conv_2);
+        let (mut dr, dshift) = dev.join(
+            || conv_1.backward(dev, &parts[0]),
+            || conv_2.backward(dev, &parts[1]),
+        );
         parts.into_iter().for_each(|p| dev.recycle4(p));
         dev.shift_add(&mut dr, &dshift);
         dev.recycle4(dshift);

@@ -220,6 +220,8 @@ fn run_f32(threads: usize) -> Run {
 }
 
 #[test]
-fn forward_and_backward_are_bit_identical_at_one_and_two_threads() {
-    assert!(run_f32(1) == run_f32(2));
+fn forward_and_backward_are_bit_identical_at_one_two_and_three_threads() {
+    let one = run_f32(1);
+    assert!(one == run_f32(2), "2 threads");
+    assert!(one == run_f32(3), "3 threads");
 }

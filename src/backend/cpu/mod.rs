@@ -139,6 +139,28 @@ impl<T: Real> BackendCore for Cpu<T> {
     fn release_buffers(&self) {
         recycle::release::<T>();
     }
+
+    /// One `rayon::join`: a thread that finishes its half early steals work
+    /// from inside the other half's ops.
+    fn join<RA: Send, RB: Send>(
+        &self,
+        a: impl FnOnce() -> RA + Send,
+        b: impl FnOnce() -> RB + Send,
+    ) -> (RA, RB) {
+        rayon::join(a, b)
+    }
+
+    /// A rayon parallel iterator over the items, collected in order: whole
+    /// ops (a cell's edges) per thread, instead of every op's short parallel
+    /// regions one after another.
+    fn map_independent<I: Send, O: Send>(
+        &self,
+        items: Vec<I>,
+        f: impl Fn(I) -> O + Sync + Send,
+    ) -> Vec<O> {
+        use rayon::prelude::*;
+        items.into_par_iter().with_max_len(1).map(f).collect()
+    }
 }
 
 /// The values of a CPU tensor as one mutable slice.

@@ -59,7 +59,7 @@ enum BSource<'a, T> {
     Direct { data: &'a [T], ld: usize },
 }
 
-pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
+pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize, const WIDE: bool>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     c: &mut [T],
@@ -112,7 +112,7 @@ pub(super) fn gemm_packed<T: Real, const MR: usize, const NR: usize>(
                         ldc: n,
                         load_c: accumulate || pc > 0,
                     };
-                    block::<T, MR, NR>(asrc, bsrc, edge, tile, &mut cblk[jc..]);
+                    block::<T, MR, NR, WIDE>(asrc, bsrc, edge, tile, &mut cblk[jc..]);
                 },
             );
         }
@@ -133,7 +133,7 @@ struct Tile {
 /// Runs the micro-kernel over every (B panel, A panel) pair of one block.
 /// `c` starts at the block's top-left element. `edge` holds a copy of a
 /// ragged in-place B panel, zero-padded to `NR` columns.
-fn block<T: Real, const MR: usize, const NR: usize>(
+fn block<T: Real, const MR: usize, const NR: usize, const WIDE: bool>(
     a: ASource<'_, T>,
     b: BSource<'_, T>,
     edge: &mut Vec<T>,
@@ -168,7 +168,11 @@ fn block<T: Real, const MR: usize, const NR: usize>(
                     APanel::Packed(&tail[(i0 - full) / MR * t.kc * MR..][..t.kc * MR])
                 }
             };
-            micro::<T, MR, NR>(apanel, (bpanel, ldb), t, cc, mr, nr);
+            if WIDE {
+                wide::<T, MR, NR>(apanel, (bpanel, ldb), t, cc, mr, nr);
+            } else {
+                micro::<T, MR, NR>(apanel, (bpanel, ldb), t, cc, mr, nr);
+            }
         }
     }
 }
@@ -215,6 +219,72 @@ fn micro<T: Real, const MR: usize, const NR: usize>(
             c[r * ldc..r * ldc + nr].copy_from_slice(&row[..nr]);
         }
     }
+}
+
+/// [`micro`] on the AVX-512 kernel ([`super::avx512`]): the same chains,
+/// operands and order, C read and written in place with lane masks.
+#[cfg(target_arch = "x86_64")]
+fn wide<T: Real, const MR: usize, const NR: usize>(
+    a: APanel<'_, T>,
+    (bp, ldb): (&[T], usize),
+    t: Tile,
+    c: &mut [T],
+    mr: usize,
+    nr: usize,
+) {
+    use super::avx512;
+    assert!(T::BYTES == 4 && (NR == 16 || NR == 32) && mr <= MR && nr <= NR && mr * nr > 0);
+    assert!(std::arch::is_x86_feature_detected!("avx512f"));
+    let kc = t.kc;
+    let (a, a_row, a_depth) = match a {
+        APanel::Packed(ap) => {
+            assert!(ap.len() >= kc * MR);
+            (ap, 1, MR)
+        }
+        APanel::Rows(ar, lda) => {
+            assert!(kc == 0 || ar.len() >= (MR - 1) * lda + kc);
+            (ar, lda, 1)
+        }
+    };
+    assert!(kc == 0 || bp.len() >= (kc - 1) * ldb + NR);
+    assert!(c.len() >= (mr - 1) * t.ldc + nr);
+    let o = avx512::Operands {
+        a: a.as_ptr().cast(),
+        a_row,
+        a_depth,
+        b: bp.as_ptr().cast(),
+        ldb,
+        kc,
+        c: c.as_mut_ptr().cast(),
+        ldc: t.ldc,
+        mr,
+        nr,
+        load_c: t.load_c,
+    };
+    // SAFETY of the call: AVX-512F is present and T is f32 (both checked
+    // above); every address `o` describes is within the slices checked above
+    // (A: MR rows × kc, B: kc rows × NR, C: mr rows × nr), and C is borrowed
+    // mutably, so it overlaps neither A nor B.
+    unsafe {
+        if NR == 32 {
+            avx512::block::<MR, 2>(&o);
+        } else {
+            avx512::block::<MR, 1>(&o);
+        }
+    }
+}
+
+/// Not reached off x86_64 (the caller picks `WIDE` only after detecting AVX-512).
+#[cfg(not(target_arch = "x86_64"))]
+fn wide<T: Real, const MR: usize, const NR: usize>(
+    a: APanel<'_, T>,
+    b: (&[T], usize),
+    t: Tile,
+    c: &mut [T],
+    mr: usize,
+    nr: usize,
+) {
+    micro::<T, MR, NR>(a, b, t, c, mr, nr);
 }
 
 /// [`fma_panel`] with A's `MR` rows read in place, row `r` at `ar[r * lda..]`:
