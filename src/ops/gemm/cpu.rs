@@ -39,7 +39,7 @@ pub fn gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accumulate
         gemm_scalar(a, b, c, accumulate);
     } else if T::BYTES == 4 && wide_f32() && n <= 16 {
         // A filter gradient's narrow product: one register per row of C.
-        kernel::gemm_packed::<T, 16, 16, true>(a, b, c, accumulate);
+        kernel::gemm_packed::<T, 8, 16, true>(a, b, c, accumulate);
     } else if T::BYTES == 4 && wide_f32() {
         kernel::gemm_packed::<T, 8, 32, true>(a, b, c, accumulate);
     } else if T::BYTES == 4 {
@@ -50,7 +50,7 @@ pub fn gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accumulate
 }
 
 /// Whether the f32 product runs on the AVX-512 micro-kernel (8 × 32 blocks,
-/// or 16 × 16 for at most 16 columns, in 16-lane registers) rather than the
+/// or 8 × 16 for at most 16 columns, in 16-lane registers) rather than the
 /// generic one (6 × 16, vectorised for the AVX2 baseline). Same bits either
 /// way. Note: valgrind (3.19) hides AVX-512, so callgrind counts the generic
 /// kernel.

@@ -152,8 +152,8 @@ fn kernels() -> Vec<(&'static str, Kernel)> {
         paths.push(("avx512 8x32", |a, b, c, acc| {
             kernel::gemm_packed::<f32, 8, 32, true>(a, b, c, acc)
         }));
-        paths.push(("avx512 16x16", |a, b, c, acc| {
-            kernel::gemm_packed::<f32, 16, 16, true>(a, b, c, acc)
+        paths.push(("avx512 8x16", |a, b, c, acc| {
+            kernel::gemm_packed::<f32, 8, 16, true>(a, b, c, acc)
         }));
     }
     paths
