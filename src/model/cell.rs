@@ -94,8 +94,9 @@ impl<B: Backend> Cell<B> {
     /// through drop path first.
     ///
     /// Parallel structure (no value depends on it): the two preprocessings
-    /// run side by side, and so do the edges of each run of consecutive nodes
-    /// that read none of each other's states ([`forward_batches`]); each
+    /// run side by side, and so do the nodes of each run of consecutive nodes
+    /// that read none of each other's states ([`forward_batches`]), each node
+    /// a task that runs its two edges side by side and then sums them; each
     /// edge's drop-path stream is its own, so the order the edges finish in
     /// changes nothing.
     pub fn forward(
@@ -111,11 +112,12 @@ impl<B: Backend> Cell<B> {
         let mut states = vec![h0, h1];
         self.drop_prob = drop.map_or(0.0, |d| d.prob);
         for (j0, j1) in forward_batches(&self.indices) {
-            let edges = (2 * j0..2 * j1)
-                .zip(&mut self.ops[2 * j0..2 * j1])
+            // One task per node: its two edges side by side, then their sum.
+            let nodes = (j0..j1)
+                .zip(self.ops[2 * j0..2 * j1].chunks_mut(2))
                 .collect();
             let (states_ref, indices) = (&states, &self.indices);
-            let outs = dev.map_independent(edges, |(k, op)| {
+            let edge = |k: usize, op: &mut Box<dyn Layer<B>>| {
                 let mut h = op.forward(dev, &states_ref[indices[k]], ctx);
                 let mut mask = None;
                 if let Some(d) = drop
@@ -132,16 +134,21 @@ impl<B: Backend> Cell<B> {
                     mask = Some(keep);
                 }
                 (h, mask)
-            });
-            let mut outs = outs.into_iter();
-            for k in (2 * j0..2 * j1).step_by(2) {
-                let (a, mask_a) = outs.next().expect("one output per edge");
-                let (b, mask_b) = outs.next().expect("one output per edge");
-                self.masks[k] = mask_a;
-                self.masks[k + 1] = mask_b;
-                states.push(dev.add(&a, &b));
-                dev.recycle4(a);
-                dev.recycle4(b);
+            };
+            let outs =
+                dev.map_independent(nodes, |(j, pair): (usize, &mut [Box<dyn Layer<B>>])| {
+                    let (op1, op2) = pair.split_at_mut(1);
+                    let ((a, mask_a), (b, mask_b)) =
+                        dev.join(|| edge(2 * j, &mut op1[0]), || edge(2 * j + 1, &mut op2[0]));
+                    let h = dev.add(&a, &b);
+                    dev.recycle4(a);
+                    dev.recycle4(b);
+                    (h, mask_a, mask_b)
+                });
+            for (j, (h, mask_a, mask_b)) in (j0..j1).zip(outs) {
+                self.masks[2 * j] = mask_a;
+                self.masks[2 * j + 1] = mask_b;
+                states.push(h);
             }
         }
         self.state_dims = states.iter().map(|s| dev.dims4(s)).collect();
@@ -158,10 +165,11 @@ impl<B: Backend> Cell<B> {
     /// that read it, nodes in descending order, `op1` before `op2`, each one
     /// elementwise addition.
     ///
-    /// Parallel structure: the edges of each run of consecutive nodes whose
-    /// gradients are complete ([`backward_batches`]) run side by side, and
-    /// their input gradients are then added in the order above; the two
-    /// preprocessings' backward passes run side by side.
+    /// Parallel structure: the nodes of each run of consecutive nodes whose
+    /// gradients are complete ([`backward_batches`]) run side by side (and
+    /// each node's two edges), and their input gradients are then added in
+    /// the order above; the two preprocessings' backward passes run side by
+    /// side.
     pub fn backward(&mut self, dev: &B, dy: &B::T4) -> (B::T4, B::T4) {
         let mut ds: Vec<Option<B::T4>> = vec![None; self.state_dims.len()];
         let widths = vec![self.channels; self.concat.len()];
@@ -173,11 +181,12 @@ impl<B: Backend> Cell<B> {
             let d: Vec<B::T4> = (j0..j1)
                 .map(|j| take_or_zeros(dev, &mut ds[j + 2], self.state_dims[j + 2]))
                 .collect();
-            let edges = (2 * j0..2 * j1)
-                .zip(&mut self.ops[2 * j0..2 * j1])
+            // One task per node: its two edges side by side.
+            let nodes = (j0..j1)
+                .zip(self.ops[2 * j0..2 * j1].chunks_mut(2))
                 .collect();
             let (masks, drop_prob, d_ref) = (&self.masks, self.drop_prob, &d);
-            let dxs = dev.map_independent(edges, |(k, op)| {
+            let edge = |k: usize, op: &mut Box<dyn Layer<B>>| {
                 let d = &d_ref[k / 2 - j0];
                 match &masks[k] {
                     Some(keep) => {
@@ -188,12 +197,13 @@ impl<B: Backend> Cell<B> {
                     }
                     None => op.backward(dev, d),
                 }
+            };
+            let dxs = dev.map_independent(nodes, |(j, pair): (usize, &mut [Box<dyn Layer<B>>])| {
+                let (op1, op2) = pair.split_at_mut(1);
+                dev.join(|| edge(2 * j, &mut op1[0]), || edge(2 * j + 1, &mut op2[0]))
             });
-            let mut dxs = dxs.into_iter();
-            let nodes: Vec<_> = (j0..j1).map(|j| (j, dxs.next(), dxs.next())).collect();
             // Nodes in descending order, `op1` before `op2`.
-            for (j, dx1, dx2) in nodes.into_iter().rev() {
-                let (dx1, dx2) = (dx1.expect("op1's gradient"), dx2.expect("op2's gradient"));
+            for (j, (dx1, dx2)) in (j0..j1).zip(dxs).rev() {
                 add_into(dev, &mut ds[self.indices[2 * j]], dx1);
                 add_into(dev, &mut ds[self.indices[2 * j + 1]], dx2);
             }

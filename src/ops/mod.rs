@@ -39,6 +39,7 @@ pub mod recycle;
 pub mod relu;
 pub(crate) mod rows;
 pub mod sgd;
+pub mod simd;
 pub(crate) mod transpose;
 pub mod zero;
 

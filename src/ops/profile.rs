@@ -13,7 +13,11 @@
 //! once, in the outermost class. At more than one thread a convolution's
 //! backward-data half may run on a worker beside its filter gradient
 //! (`rayon::join`), and the driving thread's wait for it counts as "other":
-//! the shares are exact at 1 thread, indicative above.
+//! the shares are exact at 1 thread, indicative above. Whole ops that the
+//! CPU backend runs side by side (a cell's edges, `BackendCore::join` and
+//! `map_independent`) are timed on the thread that runs them and added
+//! ([`timed`], [`add`]), so above 1 thread the classes sum thread time and
+//! can exceed the step's wall time.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -111,6 +115,40 @@ pub fn is_enabled() -> bool {
     ENABLED.with(|e| e.get())
 }
 
+/// Whether timing is on for this thread and no timed op call is running on
+/// it (a parallel helper called here must carry timing to its tasks).
+pub fn is_outermost() -> bool {
+    is_enabled() && DEPTH.with(|d| d.get()) == 0
+}
+
+/// Runs `f` with timing on, from an empty accumulator at depth 0, and
+/// returns its result and what its op calls took; this thread's own timing
+/// state is restored afterwards. For the tasks a parallel helper hands to
+/// the pool (the CPU backend's `join` and `map_independent`): each task is
+/// timed on whichever thread runs it, and the caller [`add`]s the times.
+pub fn timed<R>(f: impl FnOnce() -> R) -> (R, OpTimes) {
+    let (enabled, depth) = (is_enabled(), DEPTH.with(|d| d.get()));
+    let saved = take();
+    DEPTH.with(|d| d.set(0));
+    ENABLED.with(|e| e.set(true));
+    let r = f();
+    let times = TIMES.with(|t| t.replace(saved));
+    DEPTH.with(|d| d.set(depth));
+    ENABLED.with(|e| e.set(enabled));
+    (r, times)
+}
+
+/// Adds `times` to this thread's accumulator.
+pub fn add(times: OpTimes) {
+    TIMES.with(|t| {
+        let mut v = t.get();
+        for (a, b) in v.nanos.iter_mut().zip(times.nanos) {
+            *a += b;
+        }
+        t.set(v);
+    });
+}
+
 /// A running timer; adds its elapsed time to its class when dropped.
 #[must_use = "the scope times until it is dropped"]
 pub struct Scope {
@@ -167,6 +205,29 @@ mod tests {
         take();
         drop(scope(OpClass::ConvDense));
         assert_eq!(take(), OpTimes::default());
+    }
+
+    #[test]
+    fn timed_counts_its_own_calls_and_restores_the_threads_state() {
+        enable();
+        let ms = Duration::from_millis(1);
+        let (r, t) = timed(|| {
+            let _s = scope(OpClass::Relu);
+            std::thread::sleep(ms);
+            7
+        });
+        assert_eq!(r, 7);
+        assert!(t.get(OpClass::Relu) >= ms);
+        assert_eq!(take(), OpTimes::default());
+        disable();
+        let (_, t) = timed(|| {
+            let _s = scope(OpClass::Pool);
+            std::thread::sleep(ms);
+        });
+        assert!(t.get(OpClass::Pool) >= ms);
+        assert!(!is_enabled());
+        add(t);
+        assert_eq!(take(), t);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use ndarray::{Array1, Array2, Array4};
 
 use super::BackendKind;
 use super::device::{BackendCore, Dims4, TensorMut, TensorRef};
+use crate::ops::profile;
 use crate::ops::recycle;
 use crate::real::Real;
 
@@ -141,25 +142,43 @@ impl<T: Real> BackendCore for Cpu<T> {
     }
 
     /// One `rayon::join`: a thread that finishes its half early steals work
-    /// from inside the other half's ops.
+    /// from inside the other half's ops. With op timing on, each half is
+    /// timed where it runs ([`profile::timed`]).
     fn join<RA: Send, RB: Send>(
         &self,
         a: impl FnOnce() -> RA + Send,
         b: impl FnOnce() -> RB + Send,
     ) -> (RA, RB) {
-        rayon::join(a, b)
+        if !profile::is_outermost() {
+            return rayon::join(a, b);
+        }
+        let ((ra, ta), (rb, tb)) = rayon::join(|| profile::timed(a), || profile::timed(b));
+        profile::add(ta);
+        profile::add(tb);
+        (ra, rb)
     }
 
     /// A rayon parallel iterator over the items, collected in order: whole
     /// ops (a cell's edges) per thread, instead of every op's short parallel
-    /// regions one after another.
+    /// regions one after another. Timed as [`join`](Self::join).
     fn map_independent<I: Send, O: Send>(
         &self,
         items: Vec<I>,
         f: impl Fn(I) -> O + Sync + Send,
     ) -> Vec<O> {
         use rayon::prelude::*;
-        items.into_par_iter().with_max_len(1).map(f).collect()
+        let items = items.into_par_iter().with_max_len(1);
+        if !profile::is_outermost() {
+            return items.map(f).collect();
+        }
+        let timed: Vec<(O, profile::OpTimes)> = items.map(|i| profile::timed(|| f(i))).collect();
+        timed
+            .into_iter()
+            .map(|(o, t)| {
+                profile::add(t);
+                o
+            })
+            .collect()
     }
 }
 

@@ -7,6 +7,9 @@ use crate::real::Real;
 use ndarray::{Array1, Array4};
 use rayon::prelude::*;
 
+#[cfg(target_arch = "x86_64")]
+#[path = "avx512.rs"]
+mod avx512;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
@@ -40,52 +43,114 @@ fn check_affine<T>(c: usize, gamma: Option<&Array1<T>>, beta: Option<&Array1<T>>
     }
 }
 
-/// Channels whose reductions run interleaved in one task.
+/// Channels whose reductions run interleaved in one task (scalar path).
 const GROUP: usize = 8;
+/// Channels per task on the AVX-512 path (one per lane).
+const WIDE: usize = 16;
+
+/// What a reduction sums per channel, for the AVX-512 path (the scalar path
+/// computes the same terms through its closure).
+#[derive(Clone, Copy)]
+enum Pass<'a, T> {
+    /// `Σ x`.
+    Sum(&'a [T]),
+    /// `Σ d·d` with `d = x - mean[ch]`.
+    Ssd(&'a [T], &'a [T]),
+    /// `(Σ dy, Σ dy·x_hat)`.
+    DyXhat(&'a [T], &'a [T]),
+}
+
+/// The sums of channels `c0..c0 + WIDE` on the AVX-512 path, or `None` where
+/// it is not available (not x86_64, no AVX-512F, or `T` is not f32).
+fn wide_group<T: Real, const K: usize>(
+    pass: Pass<'_, T>,
+    dims: (usize, usize, usize),
+    c0: usize,
+) -> Option<[[T; K]; WIDE]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        avx512::group_sums(pass, dims, c0)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (pass, dims, c0);
+        None
+    }
+}
 
 /// Per channel `ch`, `K` sequential sums of `f(ch, i)[q]` over the flat
 /// indices `i` of that channel in a standard-layout NCHW buffer, `(n, y, x)`
-/// ascending, each starting from 0. Channels are processed `GROUP` at a time
-/// with one independent accumulator per (channel, q) — for speed only: every
-/// chain is still the sequential sum in that order.
+/// ascending, each starting from 0. `pass` names the same terms for the
+/// AVX-512 path, which takes groups of `WIDE` channels (one chain per lane)
+/// when there are enough groups for the threads; the scalar path takes
+/// `GROUP` channels at a time with one independent accumulator per
+/// (channel, q). Both for speed only: every chain is still the sequential
+/// sum in that order.
 fn channel_sums<T: Real, const K: usize>(
     (n, c, plane): (usize, usize, usize),
+    pass: Pass<'_, T>,
     f: impl Fn(usize, usize) -> [T; K] + Sync,
 ) -> Vec<[T; K]> {
     let mut out = vec![[T::ZERO; K]; c];
-    out.par_chunks_mut(GROUP)
+    let dims = (n, c, plane);
+    // At C = 16 and 2 threads, two scalar groups beat one wide group.
+    let wide = plane > 0
+        && c >= WIDE * rayon::current_num_threads()
+        && crate::ops::simd::avx512_f32::<T>();
+    let chunk = if wide { WIDE } else { GROUP };
+    out.par_chunks_mut(chunk)
         .enumerate()
         .for_each(|(gi, accs)| {
-            let c0 = gi * GROUP;
-            if accs.len() == GROUP {
-                let mut acc = [[T::ZERO; K]; GROUP];
-                for ni in 0..n {
-                    let base = (ni * c + c0) * plane;
-                    for i in base..base + plane {
-                        for (j, a) in acc.iter_mut().enumerate() {
-                            let v = f(c0 + j, i + j * plane);
-                            for q in 0..K {
-                                a[q] += v[q];
-                            }
-                        }
-                    }
-                }
-                accs.copy_from_slice(&acc);
-            } else {
-                for (j, a) in accs.iter_mut().enumerate() {
-                    for ni in 0..n {
-                        let base = (ni * c + c0 + j) * plane;
-                        for i in base..base + plane {
-                            let v = f(c0 + j, i);
-                            for q in 0..K {
-                                a[q] += v[q];
-                            }
-                        }
-                    }
-                }
+            let c0 = gi * chunk;
+            if wide
+                && accs.len() == WIDE
+                && let Some(s) = wide_group(pass, dims, c0)
+            {
+                accs.copy_from_slice(&s);
+                return;
+            }
+            for (si, sub) in accs.chunks_mut(GROUP).enumerate() {
+                scalar_group(dims, &f, c0 + si * GROUP, sub);
             }
         });
     out
+}
+
+/// The scalar path of [`channel_sums`] for channels `c0..c0 + accs.len()`:
+/// `GROUP` chains interleaved when the group is whole, else one at a time.
+fn scalar_group<T: Real, const K: usize>(
+    (n, c, plane): (usize, usize, usize),
+    f: &impl Fn(usize, usize) -> [T; K],
+    c0: usize,
+    accs: &mut [[T; K]],
+) {
+    if accs.len() == GROUP {
+        let mut acc = [[T::ZERO; K]; GROUP];
+        for ni in 0..n {
+            let base = (ni * c + c0) * plane;
+            for i in base..base + plane {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    let v = f(c0 + j, i + j * plane);
+                    for q in 0..K {
+                        a[q] += v[q];
+                    }
+                }
+            }
+        }
+        accs.copy_from_slice(&acc);
+    } else {
+        for (j, a) in accs.iter_mut().enumerate() {
+            for ni in 0..n {
+                let base = (ni * c + c0 + j) * plane;
+                for i in base..base + plane {
+                    let v = f(c0 + j, i);
+                    for q in 0..K {
+                        a[q] += v[q];
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Training mode: normalises with the batch statistics (biased variance) and
@@ -116,11 +181,11 @@ pub fn batch_norm_train_forward<T: Real>(
     let dims = (n, c, plane);
     let cnt = T::from_usize(count);
     // (mean, ssd) per channel.
-    let mean: Vec<T> = channel_sums(dims, |_, i| [xs[i]])
+    let mean: Vec<T> = channel_sums(dims, Pass::Sum(xs), |_, i| [xs[i]])
         .into_iter()
         .map(|[s]| s / cnt)
         .collect();
-    let stats: Vec<(T, T)> = channel_sums(dims, |ch, i| {
+    let stats: Vec<(T, T)> = channel_sums(dims, Pass::Ssd(xs, &mean), |ch, i| {
         let d = xs[i] - mean[ch];
         [d * d]
     })
@@ -239,10 +304,12 @@ pub fn batch_norm_backward<T: Real>(
     let xhs = cache.x_hat.as_standard_layout();
     let xhs = xhs.as_slice().expect("standard layout");
     // (sum_dy, sum_dy_xhat) per channel.
-    let sums: Vec<(T, T)> = channel_sums(dims, |_, i| [dys[i], dys[i] * xhs[i]])
-        .into_iter()
-        .map(|[sdy, sdyx]| (sdy, sdyx))
-        .collect();
+    let sums: Vec<(T, T)> = channel_sums(dims, Pass::DyXhat(dys, xhs), |_, i| {
+        [dys[i], dys[i] * xhs[i]]
+    })
+    .into_iter()
+    .map(|[sdy, sdyx]| (sdy, sdyx))
+    .collect();
     let cnt = T::from_usize(count);
     let k: Vec<T> = (0..c)
         .map(|ch| {

@@ -277,3 +277,82 @@ fn results_are_bit_identical_at_1_2_and_3_threads() {
     assert_eq!(one, with_threads(2, run).unwrap(), "2 threads");
     assert_eq!(one, with_threads(3, run).unwrap(), "3 threads");
 }
+
+/// Each channel's chains written plainly: `Σ x`, `Σ (x - mean)²` and
+/// `(Σ dy, Σ dy·x_hat)` over `(n, i)` ascending from +0.
+fn plain_sums(
+    x: &[f32],
+    y: &[f32],
+    mean: &[f32],
+    (n, c, plane): (usize, usize, usize),
+) -> Vec<[u32; 4]> {
+    (0..c)
+        .map(|ch| {
+            let (mut s, mut d2, mut sy) = (0f32, 0f32, 0f32);
+            for ni in 0..n {
+                for i in (ni * c + ch) * plane..(ni * c + ch + 1) * plane {
+                    s += x[i];
+                    let d = x[i] - mean[ch];
+                    d2 += d * d;
+                    sy += x[i] * y[i];
+                }
+            }
+            [s.to_bits(), d2.to_bits(), s.to_bits(), sy.to_bits()]
+        })
+        .collect()
+}
+
+/// The reductions on whichever path the machine takes (AVX-512: 16-channel
+/// groups, transposed blocks, a masked last block; else the scalar groups)
+/// equal the plain chains bitwise, on channel counts and planes that are
+/// multiples of neither 16 nor 8, at 1 and 2 threads. Where the CPU lacks
+/// AVX-512F only the scalar path runs (said on stderr).
+#[test]
+fn channel_sums_equal_the_plain_chains_bitwise_on_ragged_shapes() {
+    if !crate::ops::simd::avx512_f32::<f32>() {
+        eprintln!("no AVX-512F here: the 16-channel batch-norm path is not exercised");
+    }
+    for (n, c, plane) in [
+        (3, 16, 37),
+        (2, 35, 16),
+        (1, 48, 64),
+        (2, 17, 1),
+        (4, 33, 100),
+        (2, 64, 15),
+    ] {
+        let len = n * c * plane;
+        let x: Vec<f32> = random_array("bn x", ndarray::Ix1(len))
+            .iter()
+            .map(|&v| v as f32 * 3.0 + 0.5)
+            .collect();
+        let y: Vec<f32> = random_array("bn y", ndarray::Ix1(len))
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        let mean: Vec<f32> = (0..c).map(|ch| ch as f32 * 0.01 - 0.1).collect();
+        let want = plain_sums(&x, &y, &mean, (n, c, plane));
+        for threads in [1, 2] {
+            let got = with_threads(threads, || {
+                let dims = (n, c, plane);
+                let s = channel_sums(dims, Pass::Sum(&x), |_, i| [x[i]]);
+                let d2 = channel_sums(dims, Pass::Ssd(&x, &mean), |ch, i| {
+                    let d = x[i] - mean[ch];
+                    [d * d]
+                });
+                let sy = channel_sums(dims, Pass::DyXhat(&x, &y), |_, i| [x[i], x[i] * y[i]]);
+                (0..c)
+                    .map(|ch| {
+                        [
+                            s[ch][0].to_bits(),
+                            d2[ch][0].to_bits(),
+                            sy[ch][0].to_bits(),
+                            sy[ch][1].to_bits(),
+                        ]
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .expect("pool");
+            assert_eq!(got, want, "n={n} c={c} plane={plane} threads={threads}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use crate::ops::recycle;
 use crate::real::Real;
 use ndarray::{Array4, Axis};
+use rayon::prelude::*;
 
 /// Concatenates along channels; all inputs must share N, H and W.
 /// Written image by image, each input's block copied whole (one pass, no
@@ -33,23 +34,29 @@ pub fn concat_channels<T: Real>(xs: &[&Array4<T>]) -> Array4<T> {
     Array4::from_shape_vec((n, total, h, w), y).expect("shape")
 }
 
-/// Splits `dy` into pieces of the given channel counts.
+/// Splits `dy` into pieces of the given channel counts, the pieces copied
+/// side by side (copies: the thread count changes no value).
 pub fn split_channels<T: Real>(dy: &Array4<T>, channels: &[usize]) -> Vec<Array4<T>> {
     let total: usize = channels.iter().sum();
     assert_eq!(total, dy.len_of(Axis(1)), "split_channels: channel counts");
     let (n, _, h, w) = dy.dim();
     let dys = dy.as_standard_layout();
     let dys = dys.as_slice().expect("standard layout");
-    let mut c0 = 0;
-    channels
+    let starts: Vec<(usize, usize)> = channels
         .iter()
-        .map(|&c| {
+        .scan(0, |c0, &c| {
+            *c0 += c;
+            Some((*c0 - c, c))
+        })
+        .collect();
+    starts
+        .into_par_iter()
+        .map(|(c0, c)| {
             let block = c * h * w;
             let mut piece = recycle::take(n * block);
             for (b, dst) in piece.chunks_exact_mut(block.max(1)).enumerate() {
                 dst.copy_from_slice(&dys[(b * total + c0) * h * w..][..block]);
             }
-            c0 += c;
             Array4::from_shape_vec((n, c, h, w), piece).expect("shape")
         })
         .collect()
@@ -72,5 +79,24 @@ mod tests {
         assert_eq!(y[[1, 0, 1, 1]], 103.0);
         let parts = split_channels(&y, &[1, 2]);
         assert_eq!(parts, vec![a, b]);
+    }
+
+    #[test]
+    fn split_is_the_same_at_any_thread_count() {
+        // Ragged widths; each piece copied by whichever thread takes it.
+        let y = Array4::from_shape_fn((3, 12, 5, 3), |(n, c, i, j)| {
+            (n * 1000 + c * 100 + i * 10 + j) as f32
+        });
+        let widths = [1, 4, 2, 5];
+        let one = crate::parallel::with_threads(1, || split_channels(&y, &widths)).unwrap();
+        let mut c0 = 0;
+        for (piece, &c) in one.iter().zip(&widths) {
+            assert_eq!(piece, &y.slice(ndarray::s![.., c0..c0 + c, .., ..]));
+            c0 += c;
+        }
+        for t in [2, 3] {
+            let got = crate::parallel::with_threads(t, || split_channels(&y, &widths)).unwrap();
+            assert_eq!(got, one, "{t} threads");
+        }
     }
 }

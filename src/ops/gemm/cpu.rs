@@ -37,31 +37,15 @@ pub fn gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accumulate
     // starts from +0 in the kernel itself.
     if m * n * k <= SMALL {
         gemm_scalar(a, b, c, accumulate);
-    } else if T::BYTES == 4 && wide_f32() && n <= 16 {
+    } else if crate::ops::simd::avx512_f32::<T>() && n <= 16 {
         // A filter gradient's narrow product: one register per row of C.
-        kernel::gemm_packed::<T, 16, 16, true>(a, b, c, accumulate);
-    } else if T::BYTES == 4 && wide_f32() {
+        kernel::gemm_packed::<T, 8, 16, true>(a, b, c, accumulate);
+    } else if crate::ops::simd::avx512_f32::<T>() {
         kernel::gemm_packed::<T, 8, 32, true>(a, b, c, accumulate);
     } else if T::BYTES == 4 {
         kernel::gemm_packed::<T, 6, 16, false>(a, b, c, accumulate);
     } else {
         kernel::gemm_packed::<T, 6, 8, false>(a, b, c, accumulate);
-    }
-}
-
-/// Whether the f32 product runs on the AVX-512 micro-kernel (8 × 32 blocks,
-/// or 16 × 16 for at most 16 columns, in 16-lane registers) rather than the
-/// generic one (6 × 16, vectorised for the AVX2 baseline). Same bits either
-/// way. Note: valgrind (3.19) hides AVX-512, so callgrind counts the generic
-/// kernel.
-fn wide_f32() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 

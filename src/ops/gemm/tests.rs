@@ -148,12 +148,12 @@ fn kernels() -> Vec<(&'static str, Kernel)> {
     let mut paths: Vec<(&str, Kernel)> = vec![("generic 6x16", |a, b, c, acc| {
         kernel::gemm_packed::<f32, 6, 16, false>(a, b, c, acc)
     })];
-    if super::wide_f32() {
+    if crate::ops::simd::avx512_f32::<f32>() {
         paths.push(("avx512 8x32", |a, b, c, acc| {
             kernel::gemm_packed::<f32, 8, 32, true>(a, b, c, acc)
         }));
-        paths.push(("avx512 16x16", |a, b, c, acc| {
-            kernel::gemm_packed::<f32, 16, 16, true>(a, b, c, acc)
+        paths.push(("avx512 8x16", |a, b, c, acc| {
+            kernel::gemm_packed::<f32, 8, 16, true>(a, b, c, acc)
         }));
     }
     paths
@@ -193,7 +193,7 @@ fn bits(v: &[f32]) -> Vec<u32> {
 /// stderr and checks the generic kernel alone otherwise).
 #[test]
 fn every_f32_micro_kernel_equals_the_scalar_chain_on_ragged_shapes() {
-    let wide = cfg!(target_arch = "x86_64") && super::wide_f32();
+    let wide = cfg!(target_arch = "x86_64") && crate::ops::simd::avx512_f32::<f32>();
     if !wide {
         eprintln!("no AVX-512F here: the AVX-512 gemm kernel is not exercised");
     }

@@ -191,3 +191,59 @@ fn max_pool_vector_runs_equal_the_window_scan_bitwise() {
         }
     }
 }
+
+/// Stride-2 max pooling on whichever path the machine takes (AVX-512: 16
+/// outputs at once, a masked last block) equals the per-window scan
+/// ([`max_window`]) bitwise, values and argmax, on ragged widths with ties,
+/// NaNs and infinities. Where the CPU lacks AVX-512F only the scalar path
+/// runs (said on stderr).
+#[test]
+fn stride_2_max_pool_equals_the_window_scan_with_ties_and_nans() {
+    if !crate::ops::simd::avx512_f32::<f32>() {
+        eprintln!("no AVX-512F here: the stride-2 AVX-512 max pool is not exercised");
+    }
+    for (h, w, kernel, padding) in [
+        (8, 8, 3, 1),
+        (9, 37, 3, 1),
+        (5, 70, 3, 0),
+        (6, 33, 2, 0),
+        (7, 41, 3, 1),
+    ] {
+        let p = PoolParams {
+            kernel,
+            stride: 2,
+            padding,
+        };
+        let (oh, ow) = p.out_hw(h, w);
+        let shape = (2, 3, h, w);
+        // Coarse values make ties common; a few NaNs and infinities.
+        let x =
+            random_array("pool s2", ndarray::Ix4(shape.0, shape.1, shape.2, shape.3)).mapv(|v| {
+                let q = (v * 4.0).round() as f32;
+                match q as i32 {
+                    4 => f32::NAN,
+                    -4 => f32::NEG_INFINITY,
+                    _ => q,
+                }
+            });
+        let (y, arg) = max_pool2d_forward(&x, &p);
+        let xs = x.as_slice().expect("standard");
+        for (pi, xp) in xs.chunks(h * w).enumerate() {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let (v, a) = max_window(xp, w, p.window(oy, h), p.window(ox, w));
+                    let o = pi * oh * ow + oy * ow + ox;
+                    let (gy, ga) = (
+                        y.as_slice().expect("standard")[o],
+                        arg.as_slice().expect("standard")[o],
+                    );
+                    assert_eq!(
+                        (gy.to_bits(), ga),
+                        (v.to_bits(), a),
+                        "{h}x{w} k{kernel} p{padding} plane {pi} ({oy}, {ox})"
+                    );
+                }
+            }
+        }
+    }
+}
