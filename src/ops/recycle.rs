@@ -108,10 +108,12 @@ impl<T> Pool<T> {
 }
 
 /// Runs `f` on the pool of `T`, or returns `None` for a type without one.
-fn with_pool<T: Real, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
+/// (`u8` holds ReLU masks: [`take_bytes`].)
+fn with_pool<T: 'static, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
     static F32: Mutex<Pool<f32>> = Mutex::new(Pool::new());
     static F64: Mutex<Pool<f64>> = Mutex::new(Pool::new());
-    let any: [&dyn Any; 2] = [&F32, &F64];
+    static U8: Mutex<Pool<u8>> = Mutex::new(Pool::new());
+    let any: [&dyn Any; 3] = [&F32, &F64, &U8];
     let m = any
         .into_iter()
         .find_map(|p| p.downcast_ref::<Mutex<Pool<T>>>())?;
@@ -156,7 +158,7 @@ pub fn take_zeroed<T: Real>(len: usize) -> Vec<T> {
 
 /// A held buffer for `len` (and `true`), or `fresh()` after making room for
 /// it (and `false`); either way recorded as lent.
-fn take_with<T: Real>(len: usize, fresh: impl FnOnce() -> Vec<T>) -> (Vec<T>, bool) {
+fn take_with<T: 'static>(len: usize, fresh: impl FnOnce() -> Vec<T>) -> (Vec<T>, bool) {
     if len < MIN_LEN {
         return (fresh(), false);
     }
@@ -176,10 +178,35 @@ fn take_with<T: Real>(len: usize, fresh: impl FnOnce() -> Vec<T>) -> (Vec<T>, bo
     .unwrap_or_else(|| (alloc(), false))
 }
 
+/// A byte buffer of `len` whose contents are unspecified (`0xA5` in builds
+/// with debug assertions, a value no mask writes): for a ReLU mask, which
+/// the caller overwrites entirely. Given back with [`give_bytes`].
+pub fn take_bytes(len: usize) -> Vec<u8> {
+    const POISON: u8 = 0xA5;
+    let fresh = || vec![if cfg!(debug_assertions) { POISON } else { 0 }; len];
+    match take_with(len, fresh) {
+        (mut v, true) => {
+            if cfg!(debug_assertions) {
+                v.fill(POISON);
+            }
+            v
+        }
+        (v, false) => v,
+    }
+}
+
+/// Hands a [`take_bytes`] buffer back (small ones are dropped).
+pub fn give_bytes(v: Vec<u8>) {
+    if v.len() >= MIN_LEN {
+        with_pool::<u8, _>(|p| p.put(v));
+    }
+}
+
 /// Drops every held buffer and forgets those handed out (which, given back
 /// later, are then dropped): called when a network goes.
 pub fn release<T: Real>() {
     with_pool::<T, _>(|p| *p = Pool::new());
+    with_pool::<u8, _>(|p| *p = Pool::new());
 }
 
 /// Hands a buffer back for a later [`take`] (small ones are dropped).
@@ -312,6 +339,22 @@ mod tests {
         }
         let s = take::<f64>(10);
         assert_eq!(s.len(), 10);
+    }
+
+    #[test]
+    fn byte_buffers_come_back_poisoned_in_debug() {
+        // A mask written as 0/1 and given back is not what the next take
+        // sees (tests would catch a mask byte left unwritten).
+        let len = MIN_LEN + 3;
+        let mut v = take_bytes(len);
+        assert_eq!(v.len(), len);
+        v.fill(1);
+        give_bytes(v);
+        let w = take_bytes(len);
+        assert_eq!(w.len(), len);
+        if cfg!(debug_assertions) {
+            assert!(w.iter().all(|&b| b == 0xA5));
+        }
     }
 
     #[test]

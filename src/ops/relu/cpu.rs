@@ -2,9 +2,10 @@
 //! documented in the parent module ([`super`]), next to the op's parameters.
 
 use crate::ops::recycle;
-use crate::parallel::map_collect;
+use crate::parallel::ELEMENTS_PER_TASK;
 use crate::real::Real;
 use ndarray::Array4;
+use rayon::prelude::*;
 
 /// `max(x, 0)` of one element (NaN and -0 pass through).
 #[inline(always)]
@@ -36,20 +37,38 @@ pub fn relu_backward<T: Real>(x: &Array4<T>, dy: &Array4<T>) -> Array4<T> {
 /// Which elements of a ReLU's input were positive, one byte each (1 where
 /// `x > 0`): all the backward pass needs, at a quarter of the memory of
 /// keeping an f32 input. (A bit each would be smaller still, but packing
-/// bits does not vectorise and cost more time than it saved.)
+/// bits does not vectorise and cost more time than it saved.) The bytes
+/// come from the step's buffer recycler and go back to it when the mask is
+/// dropped (a layer's mask is replaced every step).
 #[derive(Clone, Debug)]
 pub struct Mask {
     bytes: Vec<u8>,
     dim: (usize, usize, usize, usize),
 }
 
-/// `max(x, 0)` (as [`relu_forward`]) and the mask `x > 0` for the backward.
+impl Drop for Mask {
+    fn drop(&mut self) {
+        recycle::give_bytes(std::mem::take(&mut self.bytes));
+    }
+}
+
+/// `max(x, 0)` (as [`relu_forward`]) and the mask `x > 0` for the backward,
+/// both written in one pass over `x`.
 pub fn relu_forward_masked<T: Real>(x: &Array4<T>) -> (Array4<T>, Mask) {
     let _prof = crate::ops::profile::scope(crate::ops::profile::OpClass::Relu);
     let xs = x.as_standard_layout();
     let xs = xs.as_slice().expect("standard layout");
-    let y = recycle::map(xs, |&v| relu(v));
-    let bytes = map_collect(xs, |&v| u8::from(v > T::ZERO));
+    let mut y = recycle::take::<T>(xs.len());
+    let mut bytes = recycle::take_bytes(xs.len());
+    y.par_chunks_mut(ELEMENTS_PER_TASK)
+        .zip(bytes.par_chunks_mut(ELEMENTS_PER_TASK))
+        .zip(xs.par_chunks(ELEMENTS_PER_TASK))
+        .for_each(|((y, m), x)| {
+            for ((y, m), &v) in y.iter_mut().zip(m.iter_mut()).zip(x) {
+                *y = relu(v);
+                *m = u8::from(v > T::ZERO);
+            }
+        });
     let y = Array4::from_shape_vec(x.raw_dim(), y).expect("shape");
     let mask = Mask {
         bytes,
