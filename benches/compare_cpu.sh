@@ -23,12 +23,13 @@ THREADS=("$@")
 REPS=${REPS:-5}; WARMUP=${WARMUP:-2}; BATCH=${BATCH:-64}
 CHANNELS=${CHANNELS:-16}; LAYERS=${LAYERS:-8}; SEED=${SEED:-0}
 GENOTYPE=${GENOTYPE:-DARTS_V2}
+LOSS=${LOSS:-nt-xent}; BANK=${BANK:-50000}
+# Each TORCH_ALLOC mode and the GLIBC_TUNABLES PyTorch runs under: the one list.
+declare -A TUNABLES=([default]="" [kept]=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776)
 read -r -a ALLOCS <<< "${TORCH_ALLOC:-default}"
 for a in "${ALLOCS[@]}"; do
-  case "$a" in default|kept) ;; *) echo "TORCH_ALLOC: '$a' is not one of: default kept" >&2; exit 2;; esac
+  [[ -v TUNABLES[$a] ]] || { echo "TORCH_ALLOC: '$a' is not one of: ${!TUNABLES[*]}" >&2; exit 2; }
 done
-KEPT=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776
-LOSS=${LOSS:-nt-xent}; BANK=${BANK:-50000}
 BIN=target/release/csnas
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 OUT=$(mktemp -d)
@@ -41,9 +42,7 @@ for r in $(seq 1 "$ROUNDS"); do
     # The genotype as csnas built it (resolves `random`), in DARTS text form.
     text=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["genotype"])' "$OUT/csnas.$t.$r.json")
     for a in "${ALLOCS[@]}"; do
-      tunables=""
-      [ "$a" = kept ] && tunables=$KEPT
-      GLIBC_TUNABLES=$tunables python3 benches/pytorch_cpu_step.py --threads "$t" --genotype "$text" "${common[@]}" > "$OUT/pytorch-$a.$t.$r.json"
+      GLIBC_TUNABLES=${TUNABLES[$a]} python3 benches/pytorch_cpu_step.py --threads "$t" --genotype "$text" "${common[@]}" > "$OUT/pytorch-$a.$t.$r.json"
     done
     echo "round $r, $t thread(s) done" >&2
   done
